@@ -1,0 +1,300 @@
+"""Compile a loaded pack: parse patterns, link types and macros, order cascades, build programs.
+
+Input: a `PackSource` from the load stage. Output: a `CompiledPack` holding one `regex` program
+per rule, the lexicon trie, the grammar finders, the cascade stages and a prefilter index per
+stage. Every error of every rule is collected and raised at once as `RuleErrors`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+from . import ast
+from .codegen import BUILTIN_TYPES, Codegen, Program, Scope, TokenClasses, TypeKind, min_tokens
+from .errors import CompileError, ErrorCollector, Location, RuleError, did_you_mean
+from .grammar_types import GrammarType, number_type
+from .lexicon import LexEntry, LexiconIndex
+from .load import ExampleDecl, FieldDecl, PackSource, RuleDecl
+from .model import Provenance
+from .parse import Parser
+from .prefilter import Features, PrefilterIndex, required_features
+
+REFERENCE = re.compile(r"[A-Za-z_]\w*(?:\.\w+)*\Z")
+REGEX_FLAGS = {"i": regex.IGNORECASE, "m": regex.MULTILINE, "s": regex.DOTALL, "x": regex.VERBOSE}
+
+
+@dataclass(frozen=True)
+class FieldGetter:
+    """How to fill one output field: from a capture (and a path into its value) or a constant."""
+
+    name: str
+    capture: str | None
+    path: tuple[str, ...] = ()
+    constant: Any = None
+
+
+@dataclass
+class CompiledRule:
+    """One rule, ready to run."""
+
+    index: int
+    name: str
+    short_name: str
+    labels: tuple[str, ...]
+    priority: int
+    scope: str
+    program: Program
+    matcher: regex.Pattern
+    fields: tuple[FieldGetter, ...]
+    features: Features | None
+    provenance: Provenance
+    examples: tuple[ExampleDecl, ...]
+    pattern: ast.Node
+    pattern_text: str
+    stage: int = 0
+
+    @property
+    def label(self) -> str | None:
+        return self.labels[0] if self.labels else None
+
+
+@dataclass
+class Stage:
+    """Rules that run together: their inputs come only from earlier stages."""
+
+    rules: list[int]
+    sentence_index: PrefilterIndex
+    document_rules: list[int]
+
+
+@dataclass
+class CompiledPack:
+    """A pack compiled once, run many times."""
+
+    root: str
+    digest: str
+    lexicon: LexiconIndex
+    grammars: dict[str, GrammarType]
+    types: dict[str, TypeKind]
+    rules: list[CompiledRule]
+    stages: list[Stage]
+    token_classes: list[regex.Pattern]
+    overlap: dict[str, str]
+    macros: dict[str, tuple[ast.Node, Callable]]
+    classes: TokenClasses
+    events: list[dict] = field(default_factory=list)
+
+    def rule(self, name: str) -> CompiledRule:
+        """A rule by qualified name (file.name) or by its short name when that is unique."""
+        for rule in self.rules:
+            if name == rule.name:
+                return rule
+        matches = [r for r in self.rules if r.short_name == name]
+        if len(matches) == 1:
+            return matches[0]
+        known = [r.name for r in self.rules]
+        hint = did_you_mean(name, known) or ("ambiguous: " + ", ".join(r.name for r in matches)
+                                             if matches else None)
+        raise KeyError(f"no rule {name!r}" + (f" ({hint})" if hint else ""))
+
+
+def compile_pack(source: PackSource) -> CompiledPack:
+    """Compile every declaration of a pack; raise RuleErrors listing all problems."""
+    return _PackCompiler(source).compile()
+
+
+class _PackCompiler:
+    def __init__(self, source: PackSource):
+        self.source = source
+        self.errors = ErrorCollector()
+        self.parser = Parser()
+        self.classes = TokenClasses()
+        self.types: dict[str, TypeKind] = {}
+        self.grammars: dict[str, GrammarType] = {}
+        self.macros: dict[str, tuple[ast.Node, Callable]] = {}
+
+    def compile(self) -> CompiledPack:
+        lexicon = self._lexicon()
+        self._grammar_types()
+        self._label_types()
+        self._parse_macros()
+        rules = [r for i, decl in enumerate(self.source.rules)
+                 if (r := self._rule(decl, i)) is not None]
+        self._renumber(rules)
+        stages = self._stages(rules)
+        overlap = self._overlap_policies(rules)
+        classes = self._token_classes()
+        self.errors.raise_if_any()
+        used = set().union(*(r.program.types_used for r in rules)) if rules else set()
+        grammars = {name: g for name, g in self.grammars.items() if name in used}
+        return CompiledPack(str(self.source.root), self.source.digest, lexicon, grammars,
+                            self.types, rules, stages, classes, overlap, self.macros,
+                            self.classes, [dict(e) for e, _ in self.source.events])
+
+    def _add(self, error: RuleError) -> None:
+        self.errors.add(error)
+
+    # ---- types -------------------------------------------------------------------------
+    def _lexicon(self) -> LexiconIndex:
+        index = LexiconIndex()
+        for decl in self.source.lexicons:
+            self.types[decl.type] = TypeKind.LEXICON
+            for spec in decl.entries:
+                entry = LexEntry(decl.type, spec.name, spec.attrs)
+                for term in (spec.name, *spec.aliases):
+                    if not index.add(term, entry):
+                        self._add(CompileError("E320", f"lexicon term {term!r} has no word to "
+                                               "match", spec.loc or decl.loc))
+        return index
+
+    def _grammar_types(self) -> None:
+        self.grammars["NUMBER"] = number_type()
+        self.types["NUMBER"] = TypeKind.GRAMMAR
+        for decl in self.source.grammars:
+            if decl.type in self.types:
+                self._add(CompileError("E321", f"type {decl.type!r} is already defined",
+                                       decl.loc))
+                continue
+            try:
+                self.grammars[decl.type] = GrammarType.from_file(
+                    decl.type, decl.path, location=decl.loc)
+            except RuleError as err:
+                self._add(err)
+                continue
+            self.types[decl.type] = TypeKind.GRAMMAR
+
+    def _label_types(self) -> None:
+        for decl in self.source.rules:
+            for label in decl.labels:
+                if self.types.get(label) in (TypeKind.GRAMMAR,) or label in BUILTIN_TYPES:
+                    self._add(CompileError("E322", f"label {label!r} is the name of a built-in "
+                                           "or grammar type", decl.loc))
+                else:
+                    self.types[label] = TypeKind.LABEL
+
+    def _parse_macros(self) -> None:
+        for decl in self.source.macros:
+            if decl.name in self.macros:
+                self._add(CompileError("E323", f"macro @{decl.name} is defined twice",
+                                       decl.pattern.loc))
+                continue
+            try:
+                body = self.parser.parse(decl.pattern.text, decl.pattern.locate)
+            except RuleError as err:
+                self._add(err)
+                continue
+            self.macros[decl.name] = (body, decl.pattern.locate)
+
+    # ---- rules -------------------------------------------------------------------------
+    def _rule(self, decl: RuleDecl, index: int) -> CompiledRule | None:
+        try:
+            tree = self.parser.parse(decl.pattern.text, decl.pattern.locate)
+            program = self._program(decl, tree)
+            fields = tuple(self._field(f, program) for f in decl.fields)
+            matcher = regex.compile(program.source)
+        except RuleError as err:
+            self._add(err)
+            return None
+        except regex.error as exc:  # a generated program that regex refuses: an engine bug
+            self._add(CompileError("E399", f"internal error compiling rule: {exc}", decl.loc))
+            return None
+        features = required_features(tree, lambda name: self.macros.get(name, (None,))[0])
+        provenance = Provenance(decl.name, decl.loc.file, decl.loc.line)
+        return CompiledRule(index, decl.name, decl.short_name, decl.labels, decl.priority,
+                            decl.scope, program, matcher, fields, features, provenance,
+                            decl.examples, tree, decl.pattern.text)
+
+    def _program(self, decl: RuleDecl, tree: ast.Node) -> Program:
+        scope = Scope(self.types, self.macros, self.classes)
+        if min_tokens(tree, self.macros) == 0:
+            raise CompileError("E305", "pattern can match without any token",
+                               decl.pattern.locate(0),
+                               hint="make at least one element required (not ?, * or {0,n})")
+        codegen = Codegen(scope, decl.pattern.locate, doc_scope=decl.scope == "document")
+        return codegen.program(tree)
+
+    def _field(self, decl: FieldDecl, program: Program) -> FieldGetter:
+        captures = {slot.name for slot in program.captures if slot.name}
+        value = decl.value
+        if decl.is_text and isinstance(value, str) and REFERENCE.match(value):
+            head, *path = value.split(".")
+            if head in captures:
+                return FieldGetter(decl.name, head, tuple(path))
+            if path:
+                raise CompileError("E306", f"field {decl.name!r} refers to unknown capture "
+                                   f"{head!r}", decl.loc, hint=did_you_mean(head, captures)
+                                   or "quote the value to make it a constant")
+        return FieldGetter(decl.name, None, (), value)
+
+    @staticmethod
+    def _renumber(rules: list[CompiledRule]) -> None:
+        for i, rule in enumerate(rules):
+            rule.index = i
+
+    # ---- cascades ----------------------------------------------------------------------
+    def _stages(self, rules: list[CompiledRule]) -> list[Stage]:
+        producers: dict[str, list[CompiledRule]] = {}
+        for rule in rules:
+            for label in rule.labels:
+                producers.setdefault(label, []).append(rule)
+        levels: dict[int, int] = {}
+        for rule in rules:
+            self._level(rule, producers, levels, [])
+        count = max(levels.values(), default=-1) + 1
+        stages = [Stage([], PrefilterIndex(), []) for _ in range(count)]
+        for rule in rules:
+            rule.stage = levels.get(rule.index, 0)
+            stage = stages[rule.stage]
+            stage.rules.append(rule.index)
+            if rule.scope == "document":
+                stage.document_rules.append(rule.index)
+            else:
+                stage.sentence_index.add(rule.index, rule.features)
+        return stages
+
+    def _level(self, rule: CompiledRule, producers: dict, levels: dict[int, int],
+               path: list[CompiledRule]) -> int:
+        if rule.index in levels:
+            return levels[rule.index]
+        if rule in path:
+            cycle = path[path.index(rule):] + [rule]
+            names = " -> ".join(r.name for r in cycle)
+            loc = Location(rule.provenance.file, rule.provenance.line, 1)
+            self._add(CompileError("E304", f"cascade cycle: {names}", loc,
+                                   hint="a rule cannot use, directly or through other rules, "
+                                   "the label it produces"))
+            return 0
+        deps = [p for label in rule.program.labels_used for p in producers.get(label, [])]
+        level = 1 + max((self._level(p, producers, levels, [*path, rule]) for p in deps),
+                        default=-1)
+        levels[rule.index] = level
+        return level
+
+    def _overlap_policies(self, rules: list[CompiledRule]) -> dict[str, str]:
+        policies: dict[str, tuple[str, RuleDecl]] = {}
+        decls = {d.name: d for d in self.source.rules}
+        for rule in rules:
+            decl = decls[rule.name]
+            if decl.overlap is None:
+                continue
+            for group in rule.labels or (rule.name,):
+                first = policies.setdefault(group, (decl.overlap, decl))
+                if first[0] != decl.overlap:
+                    self._add(CompileError(
+                        "E307", f"overlap policy {decl.overlap!r} for {group!r} conflicts with "
+                        f"{first[0]!r} set by rule {first[1].name}", decl.loc))
+        return {group: policy for group, (policy, _) in policies.items()}
+
+    def _token_classes(self) -> list[regex.Pattern]:
+        compiled = []
+        for (pattern, flags) in self.classes.patterns:
+            bits = 0
+            for flag in flags:
+                bits |= REGEX_FLAGS[flag]
+            compiled.append(regex.compile(pattern.replace("\\/", "/"), bits))
+        return compiled

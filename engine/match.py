@@ -1,0 +1,317 @@
+"""Run a compiled pack over one document: find typed spans, then run candidate rules per sentence.
+
+Per document: tokenize and split sentences; find lexicon hits (one trie pass for all types),
+grammar hits (one finder per grammar type) and token classes; then, stage by stage, encode each
+sentence as token cells (see `engine.codegen`), run only the rules whose required features occur
+in the sentence, resolve overlaps, and feed each kept match's labels to later stages as spans.
+"""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .codegen import TypeKind
+from .compile import CompiledPack, CompiledRule, FieldGetter
+from .errors import MatchTimeout
+from .model import Capture, Match
+from .prefilter import type_feature
+from .resolve import resolve
+from .text import Sentence, Token, normalize, split_sentences, tokenize
+
+DEFAULT_TIMEOUT = 2.0
+
+
+@dataclass(frozen=True)
+class TypeSpan:
+    """A span of a type over tokens [first, last): a lexicon hit, grammar hit or rule match."""
+
+    id: int
+    type: str
+    first: int
+    last: int
+    value: Any
+    kind: TypeKind
+
+
+@dataclass
+class Encoded:
+    """A sentence (or the document) as a cell string, with the token index of each cell."""
+
+    text: str
+    cell_starts: list[int]
+    first_token: int
+
+
+class DocumentRun:
+    """The state of one document while a pack runs over it."""
+
+    def __init__(self, pack: CompiledPack, text: str, doc_id: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT):
+        self.pack = pack
+        self.text = text
+        self.doc_id = doc_id
+        self.timeout = timeout
+        self.tokens: list[Token] = tokenize(text)
+        self.sentences: list[Sentence] = split_sentences(text, self.tokens)
+        self.spans: list[TypeSpan] = []
+        self._start_tags: list[list[tuple[int, str]]] = [[] for _ in self.tokens]
+        self._end_tags: list[list[str]] = [[] for _ in self.tokens]
+        self._sentence_of = _sentence_index(self.sentences, len(self.tokens))
+        self._encoded: dict[int, Encoded] = {}
+        self.sentence_features: list[set[str]] = [{t.fold for t in self.tokens[s.first_token:s.last_token]}
+                                          for s in self.sentences]
+        self._token_ends = [tok.end for tok in self.tokens]
+        self.matches: list[Match] = []
+
+    # ---- typed spans -------------------------------------------------------------------
+    def add_span(self, type_name: str, first: int, last: int, value: Any,
+                 kind: TypeKind) -> None:
+        span = TypeSpan(len(self.spans), type_name, first, last, value, kind)
+        self.spans.append(span)
+        self._start_tags[first].append((last - first, f"{type_name}#{span.id}"))
+        self._end_tags[last - 1].append(str(span.id))
+        for sentence in {self._sentence_of[first], self._sentence_of[last - 1]}:
+            self.sentence_features[sentence].add(type_feature(type_name))
+            self._encoded.pop(sentence, None)
+
+    def find_base_spans(self) -> None:
+        """Lexicon hits, grammar hits and token classes: everything rules build on."""
+        for sentence in self.sentences:
+            for hit in self.pack.lexicon.find(self.tokens, sentence.first_token,
+                                              sentence.last_token):
+                self.add_span(hit.entry.type, hit.first, hit.last, hit.entry.value(),
+                              TypeKind.LEXICON)
+        if self.pack.grammars:
+            self._grammar_spans()
+        if self.pack.token_classes:
+            self._token_class_tags()
+
+    def _grammar_spans(self) -> None:
+        normalized = normalize(self.text)
+        starts = {tok.start: i for i, tok in enumerate(self.tokens)}
+        ends = {tok.end: i for i, tok in enumerate(self.tokens)}
+        for name, grammar in self.pack.grammars.items():
+            try:
+                hits = grammar.find(normalized, timeout=self.timeout)
+            except MatchTimeout as exc:
+                raise MatchTimeout(self.doc_id, f"grammar {name}: {exc.message}") from None
+            for hit in hits:
+                first, last = starts.get(hit.start), ends.get(hit.end)
+                if first is None or last is None:
+                    continue
+                if self._sentence_of[first] == self._sentence_of[last]:
+                    self.add_span(name, first, last + 1, hit.value, TypeKind.GRAMMAR)
+
+    def _token_class_tags(self) -> None:
+        cache: dict[str, list[str]] = {}
+        classes = list(enumerate(self.pack.token_classes))
+        for i, tok in enumerate(self.tokens):
+            tags = cache.get(tok.norm)
+            if tags is None:
+                tags = [f"~{n}" for n, rx in classes if rx.fullmatch(tok.norm, timeout=1.0)]
+                cache[tok.norm] = tags
+            if tags:
+                self._start_tags[i].extend((0, tag) for tag in tags)
+                self._encoded.pop(self._sentence_of[i], None)
+
+    # ---- encoding ----------------------------------------------------------------------
+    def encoded_sentence(self, index: int) -> Encoded:
+        enc = self._encoded.get(index)
+        if enc is None:
+            sentence = self.sentences[index]
+            enc = self._encode(sentence.first_token, sentence.last_token)
+            self._encoded[index] = enc
+        return enc
+
+    def _encode(self, first: int, last: int) -> Encoded:
+        parts = ["\x1a"]
+        cell_starts = []
+        pos = 1
+        starts, ends, tokens = self._start_tags, self._end_tags, self.tokens
+        for i in range(first, last):
+            tok = tokens[i]
+            head = _start_field(starts[i])
+            tail = (";" + ";".join(ends[i]) + ";") if ends[i] else ""
+            cell = f"\x1d{head}\x1e{tok.fold}\x1f{tok.norm}\x1c{tail}"
+            cell_starts.append(pos)
+            pos += len(cell)
+            parts.append(cell)
+        parts.append("\x1a")
+        return Encoded("".join(parts), cell_starts, first)
+
+    def encoded_document(self) -> Encoded:
+        parts, cell_starts, offset = [], [], 0
+        for index in range(len(self.sentences)):
+            enc = self.encoded_sentence(index)
+            parts.append(enc.text)
+            cell_starts.extend(offset + c for c in enc.cell_starts)
+            offset += len(enc.text)
+        return Encoded("".join(parts), cell_starts, 0)
+
+    # ---- rules -------------------------------------------------------------------------
+    def run(self) -> list[Match]:
+        """All matches of the pack, resolved, in document order."""
+        self.find_base_spans()
+        kept: list[Match] = []
+        for stage in self.pack.stages:
+            found = self._run_sentence_rules(stage.sentence_index)
+            found.extend(self._run_document_rules(stage.document_rules))
+            stage_kept = resolve(found, self.pack.overlap)
+            for match in stage_kept:
+                self._add_label_spans(match)
+            kept.extend(stage_kept)
+        kept.sort(key=lambda m: (m.start, -m.end, -m.priority, m.rule))
+        self.matches = kept
+        return kept
+
+    def _run_sentence_rules(self, index) -> list[Match]:
+        found: list[Match] = []
+        rules = self.pack.rules
+        for s_index, features in enumerate(self.sentence_features):
+            candidates = index.candidates(features)
+            if not candidates:
+                continue
+            enc = self.encoded_sentence(s_index)
+            for rule_index in sorted(candidates):
+                found.extend(self._matches(rules[rule_index], enc, s_index))
+        return found
+
+    def _run_document_rules(self, rule_indexes: list[int]) -> list[Match]:
+        if not rule_indexes or not self.sentences:
+            return []
+        features = set().union(*self.sentence_features)
+        enc = self.encoded_document()
+        found: list[Match] = []
+        for rule_index in rule_indexes:
+            rule = self.pack.rules[rule_index]
+            if rule.features is None or rule.features & features:
+                found.extend(self._matches(rule, enc, None))
+        return found
+
+    def _matches(self, rule: CompiledRule, enc: Encoded, sentence: int | None) -> Iterable[Match]:
+        started = time.perf_counter()
+        try:
+            for m in rule.matcher.finditer(enc.text, timeout=self.timeout):
+                match = self._build_match(rule, enc, m, sentence)
+                if match is not None:
+                    yield match
+        except TimeoutError:
+            elapsed = time.perf_counter() - started
+            raise MatchTimeout(self.doc_id, f"rule {rule.name} ({rule.provenance}) ran past its "
+                               f"time bound of {self.timeout:g}s ({elapsed:.1f}s)") from None
+
+    def token_range(self, enc: Encoded, a: int, b: int) -> tuple[int, int]:
+        first = bisect_left(enc.cell_starts, a)
+        last = bisect_left(enc.cell_starts, b)
+        return enc.first_token + first, enc.first_token + last
+
+    def _build_match(self, rule: CompiledRule, enc: Encoded, m, sentence: int | None
+                     ) -> Match | None:
+        first, last = self.token_range(enc, *m.span())
+        if last <= first:
+            return None
+        start, end = self.tokens[first].start, self.tokens[last - 1].end
+        captures, spans = self._captures(rule, enc, m)
+        match = Match(rule=rule.name, label=rule.label, start=start, end=end,
+                      text=self.text[start:end], captures=captures, doc=self.doc_id,
+                      labels=rule.labels, priority=rule.priority, provenance=rule.provenance,
+                      sentence=sentence)
+        match.fields = fill_fields(rule.fields, captures, spans)
+        return match
+
+    def _captures(self, rule: CompiledRule, enc: Encoded, m
+                  ) -> tuple[dict[str, Capture], dict[str, TypeSpan]]:
+        """The named captures of a regex match, and the typed span behind each typed one."""
+        captures: dict[str, Capture] = {}
+        spans: dict[str, TypeSpan] = {}
+        for slot in rule.program.captures:
+            if slot.name is None or m.start(slot.group) < 0:
+                continue
+            first, last = self.token_range(enc, *m.span(slot.group))
+            if last <= first:
+                continue
+            start, end = self.tokens[first].start, self.tokens[last - 1].end
+            value = None
+            if slot.id_group is not None:
+                span = self.spans[int(m.group(slot.id_group))]
+                spans[slot.name] = span
+                value = span.value
+            captures[slot.name] = Capture(start, end, self.text[start:end], slot.type_name, value)
+        return captures, spans
+
+    def _add_label_spans(self, match: Match) -> None:
+        if not match.labels:
+            return
+        first = self._token_at(match.start)
+        last = self._token_at(match.end - 1) + 1
+        for label in match.labels:
+            self.add_span(label, first, last, dict(match.fields), TypeKind.LABEL)
+
+    def _token_at(self, offset: int) -> int:
+        return bisect_left(self._token_ends, offset + 1)
+
+
+def _start_field(tags: list[tuple[int, str]]) -> str:
+    if not tags:
+        return ""
+    ordered = sorted(tags, key=lambda t: -t[0])
+    return ";" + ";".join(tag for _, tag in ordered) + ";"
+
+
+def _sentence_index(sentences: list[Sentence], count: int) -> list[int]:
+    index = [0] * count
+    for n, sentence in enumerate(sentences):
+        for i in range(sentence.first_token, sentence.last_token):
+            index[i] = n
+    return index
+
+
+def fill_fields(getters: tuple[FieldGetter, ...], captures: dict[str, Capture],
+                spans: dict[str, TypeSpan]) -> dict[str, Any]:
+    """The output fields of a match; a field whose capture did not take part is left out."""
+    fields: dict[str, Any] = {}
+    for getter in getters:
+        if getter.capture is None:
+            fields[getter.name] = getter.constant
+            continue
+        capture = captures.get(getter.capture)
+        if capture is None:
+            continue
+        span = spans.get(getter.capture)
+        kind, value = (span.kind, span.value) if span else (None, None)
+        result = _field_value(capture, kind, value, getter.path)
+        if result is not None:
+            fields[getter.name] = result
+    return fields
+
+
+def _field_value(capture: Capture, kind: TypeKind | None, value: Any, path: tuple[str, ...]):
+    if not path:
+        return _plain_value(capture, kind, value)
+    if path == ("text",) and not (isinstance(value, dict) and "text" in value):
+        return capture.text
+    current = value
+    for step in path:
+        if not isinstance(current, dict):
+            return None
+        current = current.get(step)
+    return current
+
+
+def _plain_value(capture: Capture, kind: TypeKind | None, value: Any) -> Any:
+    """A capture's value as a field: lexicon entries give their canonical name."""
+    if value is None:
+        return capture.text
+    if kind is TypeKind.LEXICON and isinstance(value, dict):
+        return value.get("name")
+    return value
+
+
+def run_document(pack: CompiledPack, text: str, doc_id: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT) -> list[Match]:
+    """Match a pack against one document."""
+    return DocumentRun(pack, text, doc_id, timeout).run()

@@ -1,0 +1,123 @@
+"""Required features of a pattern, and the index that picks candidate rules per sentence.
+
+A feature is a folded word or `#TYPE` (a span of that type is present). For each rule the
+compiler finds one set of features of which at least one must occur in a sentence for the rule
+to match there: from a sequence it keeps its rarest required element (anchor on the rarest
+word), from alternatives the union. A rule with no such set runs on every sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from . import ast
+from .codegen import BUILTIN_TYPES
+from .inflect import inflections
+from .text import fold, tokenize
+
+Features = frozenset[str]
+MacroLookup = Callable[[str], "ast.Node | None"]
+
+COMMON_WORDS = frozenset("""
+the a an of in on at to and or for with by from as is are was were be been has have had it
+its this that these those he she they we said says after before during into over about than
+""".split())
+
+
+def type_feature(type_name: str) -> str:
+    return f"#{type_name}"
+
+
+def required_features(node: ast.Node, macro: MacroLookup) -> Features | None:
+    """Features of which one must be present for `node` to match; None if unknown."""
+    return _REQUIRE[type(node)](node, macro)
+
+
+def _word(node: ast.Word | ast.Phrase, macro: MacroLookup) -> Features | None:
+    folds = [tok.fold for tok in tokenize(node.text)]
+    return frozenset({min(folds, key=_word_cost)}) if folds else None
+
+
+def _seq(node: ast.Seq, macro: MacroLookup) -> Features | None:
+    options = [f for f in (required_features(i, macro) for i in node.items) if f]
+    return min(options, key=cost) if options else None
+
+
+def _alt(node: ast.Alt, macro: MacroLookup) -> Features | None:
+    parts = [required_features(o, macro) for o in node.options]
+    if any(p is None for p in parts):
+        return None
+    return frozenset().union(*parts)
+
+
+def _capture(node: ast.Capture, macro: MacroLookup) -> Features | None:
+    if node.body is not None:
+        return required_features(node.body, macro)
+    if node.type_name in BUILTIN_TYPES:
+        return None
+    return frozenset({type_feature(node.type_name)})
+
+
+def _macro(node: ast.MacroRef, macro: MacroLookup) -> Features | None:
+    body = macro(node.name)
+    return None if body is None else required_features(body, macro)
+
+
+def _none(node: ast.Node, macro: MacroLookup) -> None:
+    return None
+
+
+_REQUIRE = {
+    ast.Word: _word,
+    ast.Phrase: _word,
+    ast.Inflect: lambda n, m: frozenset(fold(f) for f in inflections(n.lemma)),
+    ast.RegexToken: _none,
+    ast.AnyToken: _none,
+    ast.Skip: _none,
+    ast.Anchor: _none,
+    ast.Look: _none,
+    ast.Not: _none,
+    ast.Seq: _seq,
+    ast.Alt: _alt,
+    ast.Group: lambda n, m: required_features(n.body, m),
+    ast.Repeat: lambda n, m: required_features(n.item, m) if n.low > 0 else None,
+    ast.Capture: _capture,
+    ast.MacroRef: _macro,
+}
+
+
+def _word_cost(word: str) -> float:
+    if word in COMMON_WORDS or not word.isalnum():
+        return 10.0
+    return 1.0 / max(len(word), 1)
+
+
+def cost(features: Features) -> float:
+    """How often a feature set is expected to let a rule through (lower is more selective)."""
+    return sum(2.0 if f.startswith("#") else _word_cost(f) for f in features)
+
+
+@dataclass
+class PrefilterIndex:
+    """Maps features to the rules that require them; rules without features always run."""
+
+    by_feature: dict[str, list[int]] = field(default_factory=dict)
+    always: list[int] = field(default_factory=list)
+
+    def add(self, rule_index: int, features: Features | None) -> None:
+        if not features:
+            self.always.append(rule_index)
+            return
+        for feature in features:
+            self.by_feature.setdefault(feature, []).append(rule_index)
+
+    def candidates(self, features: Iterable[str]) -> set[int]:
+        """Rules that may match where these features are present."""
+        found = set(self.always)
+        lookup = self.by_feature
+        for feature in features:
+            rules = lookup.get(feature)
+            if rules:
+                found.update(rules)
+        return found
