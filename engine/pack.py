@@ -1,0 +1,147 @@
+"""The library API: load a pack once, then extract matches and events from texts.
+
+    import engine
+    pack = engine.load()                      # the shipped pack; or engine.load("my/rules")
+    for match in pack.extract("About 160 militants were killed in Deir Ezzor."):
+        print(match.to_dict())
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Union
+
+from .compile import CompiledPack, CompiledRule, compile_pack
+from .document import Document
+from .errors import InputError
+from .load import load_pack
+from .match import DEFAULT_TIMEOUT, DocumentRun
+from .model import DocResult, Event, Match
+from .resources import default_pack_path
+
+DocInput = Union[str, tuple, Document]
+
+
+class Pack:
+    """A compiled rule pack, ready to run over any number of texts."""
+
+    def __init__(self, compiled: CompiledPack, path: Path | None = None,
+                 timeout: float = DEFAULT_TIMEOUT):
+        self.compiled = compiled
+        self.path = path
+        self.timeout = timeout
+
+    @property
+    def rules(self) -> list[CompiledRule]:
+        return self.compiled.rules
+
+    def rule(self, name: str) -> CompiledRule:
+        """A rule by qualified (file.name) or unique short name; KeyError with a hint if none."""
+        return self.compiled.rule(name)
+
+    def run(self, text: str, doc_id: str | None = None) -> DocumentRun:
+        """Run the pack over one text and return the run (matches, tokens, spans)."""
+        document_run = DocumentRun(self.compiled, text, doc_id, self.timeout)
+        document_run.run()
+        return document_run
+
+    def extract(self, text: str, doc_id: str | None = None) -> list[Match]:
+        """All matches in one text, in document order; MatchTimeout if a rule runs too long."""
+        return self.run(text, doc_id).matches
+
+    def events(self, text: str, doc_id: str | None = None, date: str | None = None
+               ) -> list[Event]:
+        """Event records assembled from the matches of one text."""
+        from .events import assemble_events
+
+        document_run = self.run(text, doc_id)
+        return assemble_events(self.compiled, document_run, date=date)
+
+    def process(self, document: Document, with_events: bool = False) -> DocResult:
+        """One document in, one result or one error record out; never raises for the input."""
+        try:
+            if with_events:
+                from .events import assemble_events
+
+                document_run = self.run(document.text, document.id)
+                events = assemble_events(self.compiled, document_run)
+                matches = document_run.matches
+            else:
+                matches, events = self.extract(document.text, document.id), []
+        except InputError as exc:
+            return DocResult(document.id, document.text, [], error=exc.message,
+                             warnings=document.warnings)
+        except RecursionError:
+            return DocResult(document.id, document.text, [], error="document too deeply nested",
+                             warnings=document.warnings)
+        return DocResult(document.id, document.text, matches, events, warnings=document.warnings)
+
+    def extract_many(self, documents: Iterable[DocInput], jobs: int = 1,
+                     with_events: bool = False) -> Iterator[DocResult]:
+        """Results in input order, streaming; `jobs` > 1 spreads documents over processes."""
+        docs = (as_document(d, n) for n, d in enumerate(documents))
+        if jobs <= 1:
+            for document in docs:
+                yield self.process(document, with_events)
+            return
+        yield from _parallel(self, docs, jobs, with_events)
+
+
+def as_document(item: DocInput, number: int = 0) -> Document:
+    """A Document from a text, an (id, text) pair or a Document."""
+    if isinstance(item, Document):
+        return item
+    if isinstance(item, str):
+        return Document(str(number), item)
+    doc_id, text = item
+    return Document(None if doc_id is None else str(doc_id), text)
+
+
+def load(path: str | Path | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> Pack:
+    """Load and compile a pack (a folder or a YAML file); None loads the shipped pack."""
+    pack_path = Path(path) if path is not None else default_pack_path()
+    return Pack(compile_pack(load_pack(pack_path)), pack_path, timeout)
+
+
+# ---- processes -------------------------------------------------------------------------------
+_WORKER_PACK: Pack | None = None
+
+
+def _init_worker(pack: Pack | None, path: Path | None, timeout: float) -> None:
+    global _WORKER_PACK
+    _WORKER_PACK = pack if pack is not None else load(path, timeout=timeout)
+
+
+def _work(args: tuple[Document, bool]) -> DocResult:
+    document, with_events = args
+    assert _WORKER_PACK is not None
+    return _WORKER_PACK.process(document, with_events)
+
+
+def _parallel(pack: Pack, docs: Iterator[Document], jobs: int, with_events: bool
+              ) -> Iterator[DocResult]:
+    """Process documents in `jobs` worker processes, a bounded number in flight, in order."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    inherited = pack if context.get_start_method() == "fork" else None
+    window = max(4, jobs * 8)
+    with context.Pool(jobs, _init_worker, (inherited, pack.path, pack.timeout)) as pool:
+        pending: deque = deque()
+        for document in docs:
+            pending.append(pool.apply_async(_work, ((document, with_events),)))
+            if len(pending) >= window:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+
+def cpu_count() -> int:
+    """Cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
