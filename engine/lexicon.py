@@ -107,3 +107,13 @@ class LexiconIndex:
             for type_name, entry in node.get(_TERMINAL, {}).items():
                 found[type_name] = (i, entry)
         return found
+
+
+def lookup_entries(index: LexiconIndex, term: str) -> list[LexEntry]:
+    """The entries (of any type) whose term key equals the key of `term`."""
+    node = index._root
+    for word in term_key(term):
+        node = node.get(word)
+        if node is None:
+            return []
+    return list(node.get(_TERMINAL, {}).values())

@@ -61,14 +61,15 @@ class Pack:
         document_run = self.run(text, doc_id)
         return assemble_events(self.compiled, document_run, date=date)
 
-    def process(self, document: Document, with_events: bool = False) -> DocResult:
+    def process(self, document: Document, with_events: bool = False,
+                date: str | None = None) -> DocResult:
         """One document in, one result or one error record out; never raises for the input."""
         try:
             if with_events:
                 from .events import assemble_events
 
                 document_run = self.run(document.text, document.id)
-                events = assemble_events(self.compiled, document_run)
+                events = assemble_events(self.compiled, document_run, date=date)
                 matches = document_run.matches
             else:
                 matches, events = self.extract(document.text, document.id), []
@@ -81,14 +82,20 @@ class Pack:
         return DocResult(document.id, document.text, matches, events, warnings=document.warnings)
 
     def extract_many(self, documents: Iterable[DocInput], jobs: int = 1,
-                     with_events: bool = False) -> Iterator[DocResult]:
-        """Results in input order, streaming; `jobs` > 1 spreads documents over processes."""
-        docs = (as_document(d, n) for n, d in enumerate(documents))
+                     with_events: bool = False, dates: dict[str, str | None] | None = None
+                     ) -> Iterator[DocResult]:
+        """Results in input order, streaming; `jobs` > 1 spreads documents over processes.
+
+        `dates` maps document ids to document dates, used for events' relative days.
+        """
+        dates = dates or {}
+        work = ((doc, dates.get(doc.id)) for doc in
+                (as_document(d, n) for n, d in enumerate(documents)))
         if jobs <= 1:
-            for document in docs:
-                yield self.process(document, with_events)
+            for document, date in work:
+                yield self.process(document, with_events, date)
             return
-        yield from _parallel(self, docs, jobs, with_events)
+        yield from _parallel(self, work, jobs, with_events)
 
 
 def as_document(item: DocInput, number: int = 0) -> Document:
@@ -116,14 +123,14 @@ def _init_worker(pack: Pack | None, path: Path | None, timeout: float) -> None:
     _WORKER_PACK = pack if pack is not None else load(path, timeout=timeout)
 
 
-def _work(args: tuple[Document, bool]) -> DocResult:
-    document, with_events = args
+def _work(args: tuple[Document, bool, str | None]) -> DocResult:
+    document, with_events, date = args
     assert _WORKER_PACK is not None
-    return _WORKER_PACK.process(document, with_events)
+    return _WORKER_PACK.process(document, with_events, date)
 
 
-def _parallel(pack: Pack, docs: Iterator[Document], jobs: int, with_events: bool
-              ) -> Iterator[DocResult]:
+def _parallel(pack: Pack, work: Iterator[tuple[Document, str | None]], jobs: int,
+              with_events: bool) -> Iterator[DocResult]:
     """Process documents in `jobs` worker processes, a bounded number in flight, in order."""
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
@@ -131,8 +138,8 @@ def _parallel(pack: Pack, docs: Iterator[Document], jobs: int, with_events: bool
     window = max(4, jobs * 8)
     with context.Pool(jobs, _init_worker, (inherited, pack.path, pack.timeout)) as pool:
         pending: deque = deque()
-        for document in docs:
-            pending.append(pool.apply_async(_work, ((document, with_events),)))
+        for document, date in work:
+            pending.append(pool.apply_async(_work, ((document, with_events, date),)))
             if len(pending) >= window:
                 yield pending.popleft().get()
         while pending:
