@@ -16,16 +16,15 @@ import regex
 
 from . import ast
 from .codegen import BUILTIN_TYPES, Codegen, Program, Scope, TokenClasses, TypeKind, min_tokens
-from .errors import CompileError, ErrorCollector, Location, RuleError, did_you_mean
+from .errors import CompileError, ErrorCollector, RuleError, did_you_mean
 from .grammar_types import GrammarType, number_type
 from .lexicon import LexEntry, LexiconIndex
-from .load import ExampleDecl, FieldDecl, PackSource, RuleDecl
+from .load import ExampleDecl, FieldDecl, PackSource, RuleDecl, display_name
 from .model import Provenance
-from .parse import Parser
+from .parse import REGEX_FLAGS, Parser
 from .prefilter import Features, PrefilterIndex, required_features
 
 REFERENCE = re.compile(r"[A-Za-z_]\w*(?:\.\w+)*\Z")
-REGEX_FLAGS = {"i": regex.IGNORECASE, "m": regex.MULTILINE, "s": regex.DOTALL, "x": regex.VERBOSE}
 
 
 @dataclass(frozen=True)
@@ -117,6 +116,8 @@ class _PackCompiler:
         self.types: dict[str, TypeKind] = {}
         self.grammars: dict[str, GrammarType] = {}
         self.macros: dict[str, tuple[ast.Node, Callable]] = {}
+        self._decls = {d.name: d for d in source.rules}
+        self._reported: set[tuple] = set()
 
     def compile(self) -> CompiledPack:
         lexicon = self._lexicon()
@@ -137,7 +138,11 @@ class _PackCompiler:
                             self.classes, [dict(e) for e, _ in self.source.events])
 
     def _add(self, error: RuleError) -> None:
-        self.errors.add(error)
+        """Collect an error once (a macro's error would otherwise repeat for every user)."""
+        key = (error.code, error.message, error.location)
+        if key not in self._reported:
+            self._reported.add(key)
+            self.errors.add(error)
 
     # ---- types -------------------------------------------------------------------------
     def _lexicon(self) -> LexiconIndex:
@@ -160,13 +165,13 @@ class _PackCompiler:
                 self._add(CompileError("E321", f"type {decl.type!r} is already defined",
                                        decl.loc))
                 continue
+            self.types[decl.type] = TypeKind.GRAMMAR  # even if broken: no follow-on E301
             try:
                 self.grammars[decl.type] = GrammarType.from_file(
-                    decl.type, decl.path, location=decl.loc)
+                    decl.type, decl.path, display_name=display_name(decl.path),
+                    location=decl.loc)
             except RuleError as err:
                 self._add(err)
-                continue
-            self.types[decl.type] = TypeKind.GRAMMAR
 
     def _label_types(self) -> None:
         for decl in self.source.rules:
@@ -187,7 +192,7 @@ class _PackCompiler:
                 body = self.parser.parse(decl.pattern.text, decl.pattern.locate)
             except RuleError as err:
                 self._add(err)
-                continue
+                body = ast.AnyToken()  # a stand-in, so that users get no follow-on E302
             self.macros[decl.name] = (body, decl.pattern.locate)
 
     # ---- rules -------------------------------------------------------------------------
@@ -264,7 +269,7 @@ class _PackCompiler:
         if rule in path:
             cycle = path[path.index(rule):] + [rule]
             names = " -> ".join(r.name for r in cycle)
-            loc = Location(rule.provenance.file, rule.provenance.line, 1)
+            loc = self._decls[rule.name].loc
             self._add(CompileError("E304", f"cascade cycle: {names}", loc,
                                    hint="a rule cannot use, directly or through other rules, "
                                    "the label it produces"))
@@ -277,9 +282,8 @@ class _PackCompiler:
 
     def _overlap_policies(self, rules: list[CompiledRule]) -> dict[str, str]:
         policies: dict[str, tuple[str, RuleDecl]] = {}
-        decls = {d.name: d for d in self.source.rules}
         for rule in rules:
-            decl = decls[rule.name]
+            decl = self._decls[rule.name]
             if decl.overlap is None:
                 continue
             for group in rule.labels or (rule.name,):

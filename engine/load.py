@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ SCOPES = ("sentence", "document")
 TYPE_NAME = re.compile(r"[A-Z][A-Za-z0-9_]*\Z")
 RULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
 MACRO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9]+")
 LEXICON_SUFFIXES = (".txt", ".csv", ".tsv")
 MAX_LEXICON_BYTES = 50_000_000
 
@@ -164,7 +164,7 @@ class _PackReader:
                           self.hash.hexdigest())
 
     def read_file(self, path: Path) -> None:
-        display = _display_name(path)
+        display = display_name(path)
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
@@ -245,7 +245,7 @@ class _PackReader:
             return EntrySpec(str(item), (), {}, item.loc)
         if not isinstance(item, YMap) or "name" not in item:
             self._error("E113", "a lexicon entry is a term or a mapping with 'name'",
-                        _loc(item, loc.file))
+                        _loc(item, loc.file), _name_key_hint(item))
             return None
         return self._entry_map(item)
 
@@ -279,7 +279,7 @@ class _PackReader:
         return self._parse_lexicon_file(data, file, name.loc)
 
     def _parse_lexicon_file(self, data: bytes, file: Path, decl: Location) -> list[EntrySpec]:
-        display = _display_name(file)
+        display = display_name(file)
         if len(data) > MAX_LEXICON_BYTES:
             self._error("E114", f"lexicon file {display} is larger than "
                         f"{MAX_LEXICON_BYTES:,} bytes", decl)
@@ -300,14 +300,14 @@ class _PackReader:
                  if line.strip() and not line.lstrip().startswith("#")]
         if not lines:
             return []
-        rows = csv.reader(io.StringIO("\n".join(line for _, line in lines)), delimiter=delimiter)
-        header = [h.strip() for h in next(rows)]
+        header = [h.strip() for h in _table_row(lines[0][1], delimiter)]
         if "name" not in header:
             self._error("E115", "lexicon table needs a 'name' column",
                         Location(display, lines[0][0], 1, None, lines[0][1]))
             return []
-        return [e for (n, line), row in zip(lines[1:], rows, strict=False)
-                if (e := self._table_entry(header, row, Location(display, n, 1, None, line)))]
+        return [e for n, line in lines[1:]
+                if (e := self._table_entry(header, _table_row(line, delimiter),
+                                           Location(display, n, 1, None, line)))]
 
     def _table_entry(self, header: list[str], row: list[str], loc: Location) -> EntrySpec | None:
         if len(row) > len(header):
@@ -364,6 +364,9 @@ class _PackReader:
                             did_you_mean(key, RULE_KEYS))
         name = self._rule_name(item, path)
         pattern = item.get("pattern")
+        if name is not None and "pattern" not in item:
+            self._error("E111", f"rule {name} has no 'pattern'", item.key_loc("name"))
+            return None
         if name is None or not self._expect(pattern, YStr, f"pattern of rule {name}", item.loc):
             return None
         labels = self._labels(item)
@@ -421,7 +424,7 @@ class _PackReader:
         if isinstance(value, YStr) and value in choices:
             return str(value)
         self._error("E121", f"{key} must be one of {', '.join(choices)}", _loc(value, ""),
-                    did_you_mean(str(value), choices) if isinstance(value, YStr) else None)
+                    _choice_hint(value, choices))
         return default
 
     def _fields(self, item: YMap) -> Iterator[FieldDecl]:
@@ -466,6 +469,20 @@ class _PackReader:
         return {}
 
 
+def _name_key_hint(item: Any) -> str | None:
+    """For an entry mapping without 'name': did-you-mean for a key that looks like it."""
+    keys = [str(k) for k in item] if isinstance(item, YMap) else []
+    return next((h for k in keys if (h := did_you_mean(k, ("name",)))), None)
+
+
+def _choice_hint(value: Any, choices: tuple[str, ...]) -> str | None:
+    """Did-you-mean for a misspelt choice, also when it is a prefix ('doc' -> 'document')."""
+    if not isinstance(value, YStr) or not value:
+        return None
+    starts = [c for c in choices if c.startswith(value.lower())]
+    return did_you_mean(str(value), choices) or (f"did you mean {starts[0]!r}?" if starts else None)
+
+
 def _pattern_text(value: YStr) -> PatternText:
     return PatternText(str(value), value.location_at, value.loc)
 
@@ -477,8 +494,20 @@ def _txt_entries(text: str, display: str) -> Iterator[EntrySpec]:
             yield EntrySpec(term, (), {}, Location(display, number, 1, None, line))
 
 
+def _table_row(line: str, delimiter: str) -> list[str]:
+    """The cells of one table line: CSV with quoting, TSV split on tabs (quotes are text)."""
+    if delimiter == "\t":
+        return line.split("\t")
+    return next(csv.reader([line]), [])
+
+
 def _table_value(cell: str) -> Any:
-    """A table cell as a number when it is one, else as text (never a bool)."""
+    """A table cell as a number when it is a plain decimal one, else as text (never a bool).
+
+    Codes with leading zeros ("01") and hexadecimal or octal forms stay text.
+    """
+    if not DECIMAL.fullmatch(cell):
+        return cell
     value = core_value(cell)
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else cell
 
@@ -502,7 +531,8 @@ def _qualifier(path: Path, base: Path) -> str:
     return ".".join(rel.with_suffix("").parts)
 
 
-def _display_name(path: Path) -> str:
+def display_name(path: Path) -> str:
+    """How a pack file is named in messages: relative to the working folder when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:

@@ -7,9 +7,11 @@ pattern; a `Locator` turns that offset into a file position (for patterns inside
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable
 
 import lark
+import regex
 from lark import Lark, Token, Transformer, v_args
 
 from . import ast
@@ -17,15 +19,22 @@ from .errors import Location, PatternSyntaxError
 from .resources import grammar_path
 
 Locator = Callable[[int], Location]
+REGEX_FLAGS = {"i": regex.IGNORECASE, "m": regex.MULTILINE, "s": regex.DOTALL, "x": regex.VERBOSE}
+
+_UNCLOSED_PARENTHESIS = "unclosed parenthesis"
+_UNCLOSED_CAPTURE = "unclosed capture: expected '}'"
+_OPENERS = frozenset({"LPAR", "LBRACE", "LOOKAHEAD", "NLOOKAHEAD", "LOOKBEHIND", "NLOOKBEHIND"})
+
 
 # Labelled bad snippets: lark's match_examples names a parse error by the closest example.
 SYNTAX_EXAMPLES: dict[str, list[str]] = {
-    "unclosed parenthesis": ["(a b", "a (b | c", "((a)", "a (?= b", "(a | (b)"],
+    _UNCLOSED_PARENTHESIS: ["(a b", "a (b | c", "((a)", "a (?= b", "(a | (b)", "{x:(a}"],
     "unexpected closing parenthesis": ["a )", "a b) c", ")"],
-    "unclosed capture: expected '}'": ["{x:NUMBER", "{x:a b", "{NUMBER", "a {x:(b)"],
+    _UNCLOSED_CAPTURE: ["{x:NUMBER", "{x:a b", "{NUMBER", "a {x:(b)"],
     "capture needs a name and a type or pattern, as {name:TYPE} or {TYPE}": [
-        "{}", "{:NUMBER}", "{x:}", "{x y}", "{1:a}"],
-    "quantifier with nothing to repeat": ["?", "* a", "+", "a | ?", "( * )", "{2,3}"],
+        "{}", "{:NUMBER}", "{x y}"],
+    "quantifier with nothing to repeat": ["?", "* a", "+", "a | ?", "( * )", "{2,3}", "a+*",
+                                          "a???", "a*+"],
     "'!' must be followed by a token or group": ["!", "a !", "! | b"],
     "unexpected '}'": ["a }", "}"],
 }
@@ -57,10 +66,25 @@ class Parser:
         if isinstance(exc, lark.exceptions.UnexpectedCharacters):
             return pattern_error("E202", _describe_char(text, offset), offset, locate,
                                  hint=_syntax_hint(text, exc))
-        label = exc.match_examples(self._lark.parse, SYNTAX_EXAMPLES, use_accepts=True)
+        label = self._unclosed_label(text, exc) or exc.match_examples(
+            self._lark.parse, SYNTAX_EXAMPLES, use_accepts=True)
         message = label or _describe_unexpected(text, exc, offset)
         code = "E201" if label else "E202"
         return pattern_error(code, message, offset, locate, hint=_syntax_hint(text, exc))
+
+    def _unclosed_label(self, text: str, exc: lark.exceptions.UnexpectedInput) -> str | None:
+        """At the end of the pattern, name the innermost bracket left open, if any."""
+        if getattr(getattr(exc, "token", None), "type", "$END") != "$END":
+            return None
+        open_kinds: list[str] = []
+        for tok in self._lark.lex(text):
+            if tok.type in _OPENERS:
+                open_kinds.append(tok.type)
+            elif tok.type in ("RPAR", "RBRACE") and open_kinds:
+                open_kinds.pop()
+        if not open_kinds:
+            return None
+        return _UNCLOSED_CAPTURE if open_kinds[-1] == "LBRACE" else _UNCLOSED_PARENTHESIS
 
 
 @functools.lru_cache(maxsize=1)
@@ -211,6 +235,8 @@ class _ToAst(Transformer):
             if not low_text.strip():
                 self._fail("E206", "empty repeat count", tok.start_pos, tok.end_pos)
             n = int(low_text)
+            if n == 0:
+                self._fail("E206", "repeat count {0} matches nothing", tok.start_pos, tok.end_pos)
             return n, n
         low = int(low_text) if low_text.strip() else 0
         high = int(high_text) if high_text.strip() else None
@@ -259,10 +285,17 @@ class _ToAst(Transformer):
         return ast.Anchor(ast.AnchorKind.SENTENCE_END, _tok_span(tok))
 
     def group(self, lpar: Token, body, rpar: Token):
+        self._check_not_empty(body, "empty group '()'", lpar, rpar)
         return ast.Group(body, (lpar.start_pos, rpar.end_pos))
 
     def _look(self, kind: ast.LookKind, opener: Token, body, closer: Token):
+        self._check_not_empty(body, f"empty lookaround '{kind.value})'", opener, closer)
         return ast.Look(kind, body, (opener.start_pos, closer.end_pos))
+
+    def _check_not_empty(self, body, message: str, opener: Token, closer: Token) -> None:
+        if isinstance(body, ast.Seq) and not body.items:
+            self._fail("E204", message, opener.start_pos, closer.end_pos,
+                       hint="put at least one token inside, or remove it")
 
     def lookahead(self, opener, body, closer):
         return self._look(ast.LookKind.AHEAD, opener, body, closer)
@@ -279,6 +312,10 @@ class _ToAst(Transformer):
     def named_capture(self, lbrace: Token, name: Token, colon: Token, body, rbrace: Token):
         span = (lbrace.start_pos, rbrace.end_pos)
         self._check_capture_name(name)
+        if isinstance(body, ast.Seq) and not body.items:
+            self._fail("E208", f"capture {{{name.value}:}} has nothing after ':'",
+                       lbrace.start_pos, rbrace.end_pos,
+                       hint=f"write {{{name.value}:TYPE}} or {{{name.value}:sub pattern}}")
         if isinstance(body, ast.Word) and _is_type_name(body.text):
             return ast.Capture(name.value, body.text, None, span, body.span)
         return ast.Capture(name.value, None, body, span)
@@ -331,10 +368,15 @@ def _unescape(raw: str) -> str:
 
 
 def _check_regex(body: str, flags: str, tok: Token, fail) -> None:
-    import regex
-
+    flags_at = tok.start_pos + len(body) + 2
+    for i, flag in enumerate(flags):
+        if flag not in REGEX_FLAGS:
+            fail("E209", f"unknown regular expression flag {flag!r}", flags_at + i,
+                 hint="flags are i, m, s and x; put a space after the closing '/' to start "
+                 "the next token")
+    bits = functools.reduce(operator.or_, (REGEX_FLAGS[f] for f in flags), 0)
     try:
-        regex.compile(body.replace("\\/", "/"))
+        regex.compile(body, bits)  # `\/` is a valid escape, so offsets match the pattern text
     except regex.error as exc:
         pos = tok.start_pos + 1 + (exc.pos or 0)
         fail("E209", f"bad regular expression: {exc.msg}", pos, hint="the regex module's syntax")
