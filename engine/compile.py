@@ -22,7 +22,7 @@ from .lexicon import LexEntry, LexiconIndex
 from .load import ExampleDecl, FieldDecl, PackSource, RuleDecl, display_name
 from .model import Provenance
 from .parse import REGEX_FLAGS, Parser
-from .prefilter import Features, PrefilterIndex, required_features
+from .prefilter import Features, PrefilterIndex, required_clauses, required_features
 
 REFERENCE = re.compile(r"[A-Za-z_]\w*(?:\.\w+)*\Z")
 
@@ -48,7 +48,7 @@ class CompiledRule:
     priority: int
     scope: str
     program: Program
-    matcher: regex.Pattern
+    compiled_matcher: regex.Pattern | None
     fields: tuple[FieldGetter, ...]
     features: Features | None
     provenance: Provenance
@@ -56,10 +56,23 @@ class CompiledRule:
     pattern: ast.Node
     pattern_text: str
     stage: int = 0
+    clauses: tuple[Features, ...] = ()
 
     @property
     def label(self) -> str | None:
         return self.labels[0] if self.labels else None
+
+    @property
+    def matcher(self) -> regex.Pattern:
+        """The rule's regex program, compiled on first use after loading from the cache."""
+        if self.compiled_matcher is None:
+            self.compiled_matcher = regex.compile(self.program.source)
+        return self.compiled_matcher
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["compiled_matcher"] = None  # recompiling lazily is cheaper than unpickling all
+        return state
 
 
 @dataclass
@@ -130,12 +143,13 @@ class _PackCompiler:
         stages = self._stages(rules)
         overlap = self._overlap_policies(rules)
         classes = self._token_classes()
+        events = self._events()
         self.errors.raise_if_any()
         used = set().union(*(r.program.types_used for r in rules)) if rules else set()
         grammars = {name: g for name, g in self.grammars.items() if name in used}
         return CompiledPack(str(self.source.root), self.source.digest, lexicon, grammars,
                             self.types, rules, stages, classes, overlap, self.macros,
-                            self.classes, [dict(e) for e, _ in self.source.events])
+                            self.classes, events)
 
     def _add(self, error: RuleError) -> None:
         """Collect an error once (a macro's error would otherwise repeat for every user)."""
@@ -208,11 +222,16 @@ class _PackCompiler:
         except regex.error as exc:  # a generated program that regex refuses: an engine bug
             self._add(CompileError("E399", f"internal error compiling rule: {exc}", decl.loc))
             return None
-        features = required_features(tree, lambda name: self.macros.get(name, (None,))[0])
+        macro = self._macro_body
+        features = required_features(tree, macro)
         provenance = Provenance(decl.name, decl.loc.file, decl.loc.line)
         return CompiledRule(index, decl.name, decl.short_name, decl.labels, decl.priority,
                             decl.scope, program, matcher, fields, features, provenance,
-                            decl.examples, tree, decl.pattern.text)
+                            decl.examples, tree, decl.pattern.text,
+                            clauses=required_clauses(tree, macro))
+
+    def _macro_body(self, name: str) -> ast.Node | None:
+        return self.macros.get(name, (None,))[0]
 
     def _program(self, decl: RuleDecl, tree: ast.Node) -> Program:
         scope = Scope(self.types, self.macros, self.classes)
@@ -259,7 +278,7 @@ class _PackCompiler:
             if rule.scope == "document":
                 stage.document_rules.append(rule.index)
             else:
-                stage.sentence_index.add(rule.index, rule.features)
+                stage.sentence_index.add(rule.index, rule.features, rule.clauses)
         return stages
 
     def _level(self, rule: CompiledRule, producers: dict, levels: dict[int, int],
@@ -293,6 +312,18 @@ class _PackCompiler:
                         "E307", f"overlap policy {decl.overlap!r} for {group!r} conflicts with "
                         f"{first[0]!r} set by rule {first[1].name}", decl.loc))
         return {group: policy for group, (policy, _) in policies.items()}
+
+    def _events(self) -> list[dict]:
+        """The `events:` settings, each key checked against what event assembly knows."""
+        from .events import EventSpec
+
+        known = tuple(EventSpec.__dataclass_fields__)
+        for decl in self.source.events:
+            for key, loc in decl.key_locs.items():
+                if key not in known:
+                    self._add(CompileError("E324", f"unknown events setting {key!r}", loc,
+                                           hint=did_you_mean(key, known)))
+        return [dict(decl.settings) for decl in self.source.events]
 
     def _token_classes(self) -> list[regex.Pattern]:
         compiled = []

@@ -107,6 +107,14 @@ class RuleDecl:
 
 
 @dataclass(frozen=True)
+class EventsDecl:
+    """An `events:` section as plain data, with the position of each key."""
+
+    settings: dict[str, Any]
+    key_locs: dict[str, Location]
+
+
+@dataclass(frozen=True)
 class PackSource:
     """Everything a pack declares, in file order."""
 
@@ -116,8 +124,9 @@ class PackSource:
     grammars: tuple[GrammarDecl, ...]
     macros: tuple[MacroDecl, ...]
     rules: tuple[RuleDecl, ...]
-    events: tuple[tuple[YMap, Location], ...]
+    events: tuple[EventsDecl, ...]
     digest: str
+    sources: tuple[Path, ...] = ()
 
 
 def load_pack(path: str | Path) -> PackSource:
@@ -155,13 +164,14 @@ class _PackReader:
         self.grammars: list[GrammarDecl] = []
         self.macros: list[MacroDecl] = []
         self.rules: list[RuleDecl] = []
-        self.events: list[tuple[YMap, Location]] = []
+        self.events: list[EventsDecl] = []
+        self.sources: list[Path] = []
         self._rule_names: dict[str, Location] = {}
 
     def result(self, root: Path, files: list[Path]) -> PackSource:
         return PackSource(root, tuple(files), tuple(self.lexicons), tuple(self.grammars),
                           tuple(self.macros), tuple(self.rules), tuple(self.events),
-                          self.hash.hexdigest())
+                          self.hash.hexdigest(), tuple(self.sources))
 
     def read_file(self, path: Path) -> None:
         display = display_name(path)
@@ -174,6 +184,7 @@ class _PackReader:
                                       Location(display, 1, 1)))
             return
         self.hash.update(display.encode() + b"\0" + path.read_bytes())
+        self.sources.append(path)
         try:
             doc = read_yaml(path, text, display_name=display)
         except RuleError as err:
@@ -276,6 +287,7 @@ class _PackReader:
             self._error("E114", f"cannot read lexicon file {name!r}: {exc.strerror}", name.loc)
             return []
         self.hash.update(str(name).encode() + b"\0" + data)
+        self.sources.append(file)
         return self._parse_lexicon_file(data, file, name.loc)
 
     def _parse_lexicon_file(self, data: bytes, file: Path, decl: Location) -> list[EntrySpec]:
@@ -331,7 +343,10 @@ class _PackReader:
             if not self._check_type_name(type_name, key_loc, "grammar type"):
                 continue
             if self._expect(file, YStr, f"grammar {type_name}", key_loc):
-                self.grammars.append(GrammarDecl(str(type_name), path.parent / str(file), file.loc))
+                grammar = path.parent / str(file)
+                self.grammars.append(GrammarDecl(str(type_name), grammar, file.loc))
+                if grammar.is_file():
+                    self.sources.append(grammar)
 
     def _read_macros(self, section: Any, loc: Location, path: Path) -> None:
         if not self._expect(section, YMap, "'macros'", loc):
@@ -345,7 +360,8 @@ class _PackReader:
 
     def _read_events(self, section: Any, loc: Location, path: Path) -> None:
         if self._expect(section, YMap, "'events'", loc):
-            self.events.append((section, loc))
+            settings = {str(k): _plain(v) for k, v in section.items()}
+            self.events.append(EventsDecl(settings, {str(k): section.key_loc(k) for k in section}))
 
     # ---- rules -------------------------------------------------------------------------
     def _read_rules(self, section: Any, loc: Location, path: Path) -> None:

@@ -1,14 +1,17 @@
 """Required features of a pattern, and the index that picks candidate rules per sentence.
 
 A feature is a folded word or `#TYPE` (a span of that type is present). For each rule the
-compiler finds one set of features of which at least one must occur in a sentence for the rule
-to match there: from a sequence it keeps its rarest required element (anchor on the rarest
-word), from alternatives the union. A rule with no such set runs on every sentence.
+compiler derives clauses: sets of features of which at least one must occur in a sentence for
+the rule to match there (a sequence requires the clauses of all its required elements,
+alternatives the union of their anchors). The index is keyed by each rule's anchor, its rarest
+clause, so a sentence looks up only the rules anchored on words it contains; the other clauses
+are then checked with set operations before any regex runs. A rule without clauses runs on
+every sentence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import ast
@@ -32,6 +35,25 @@ def type_feature(type_name: str) -> str:
 def required_features(node: ast.Node, macro: MacroLookup) -> Features | None:
     """Features of which one must be present for `node` to match; None if unknown."""
     return _REQUIRE[type(node)](node, macro)
+
+
+def required_clauses(node: ast.Node, macro: MacroLookup) -> tuple[Features, ...]:
+    """Every clause `node` needs: from each one, some feature must be present."""
+    if isinstance(node, ast.Seq):
+        return tuple(c for item in node.items for c in required_clauses(item, macro))
+    if isinstance(node, ast.Group):
+        return required_clauses(node.body, macro)
+    if isinstance(node, ast.Repeat):
+        return required_clauses(node.item, macro) if node.low > 0 else ()
+    if isinstance(node, ast.Capture) and node.body is not None:
+        return required_clauses(node.body, macro)
+    if isinstance(node, ast.MacroRef):
+        body = macro(node.name)
+        return () if body is None else required_clauses(body, macro)
+    if isinstance(node, (ast.Word, ast.Phrase)):
+        return tuple(frozenset({tok.fold}) for tok in tokenize(node.text))
+    anchor = required_features(node, macro)
+    return (anchor,) if anchor else ()
 
 
 def _word(node: ast.Word | ast.Phrase, macro: MacroLookup) -> Features | None:
@@ -104,20 +126,28 @@ class PrefilterIndex:
 
     by_feature: dict[str, list[int]] = field(default_factory=dict)
     always: list[int] = field(default_factory=list)
+    clauses: dict[int, tuple[Features, ...]] = field(default_factory=dict)
 
-    def add(self, rule_index: int, features: Features | None) -> None:
+    def add(self, rule_index: int, features: Features | None,
+            clauses: tuple[Features, ...] = ()) -> None:
+        """Index a rule by its anchor `features`; `clauses` are checked on lookup."""
+        others = tuple(c for c in clauses if c != features)
+        if others:
+            self.clauses[rule_index] = others
         if not features:
             self.always.append(rule_index)
             return
         for feature in features:
             self.by_feature.setdefault(feature, []).append(rule_index)
 
-    def candidates(self, features: Iterable[str]) -> set[int]:
-        """Rules that may match where these features are present."""
+    def candidates(self, features: set[str]) -> set[int]:
+        """Rules whose every clause is met by the features present."""
         found = set(self.always)
         lookup = self.by_feature
         for feature in features:
             rules = lookup.get(feature)
             if rules:
                 found.update(rules)
-        return found
+        clauses = self.clauses
+        return {r for r in found
+                if r not in clauses or all(not c.isdisjoint(features) for c in clauses[r])}

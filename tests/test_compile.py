@@ -130,7 +130,10 @@ def test_document_rules_stay_out_of_the_sentence_prefilter(cascade: CompiledPack
     index = cascade.rule("whole_document").index
     assert first.document_rules == [index]
     assert index not in first.sentence_index.candidates(["ceasefire"])
-    assert first.sentence_index.candidates(["fled"]) == {cascade.rule("plain").index}
+    plain = cascade.rule("plain").index
+    assert first.sentence_index.candidates({"fled", "#VICTIM"}) == {plain}
+    # "fled" is the anchor, but the VICTIM clause must be met too before the regex runs
+    assert first.sentence_index.candidates({"fled"}) == set()
 
 
 # ---- prefilter features ---------------------------------------------------------------------
