@@ -25,7 +25,8 @@ WEEKDAYS = {name: n for n, names in enumerate([
 RELATIVE = {"today": 0, "tonight": 0, "yesterday": -1, "overnight": 0, "earlier today": 0}
 
 _NUMERIC = re.compile(r"(\d{1,4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,4})")
-_WORDY = re.compile(r"(?:(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{2,4}))|(?:([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{2,4}))")
+_WORDY = re.compile(r"(?:(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{2,4}))"
+                    r"|(?:([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{2,4}))")
 
 
 def normalize_date(value: Any, order: str = "dmy") -> str | None:

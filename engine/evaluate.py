@@ -3,15 +3,17 @@
 Each gold row is one article coded with one incident. The pack's events for the article are
 summarised into one prediction, and four fields are compared:
 
-- location: the main event's `admin1` (else its `location`), mapped to FA-KES governorate codes
-  by `GOVERNORATE_CODES` (Rif Dimashq counts as damascus, as FA-KES codes it);
+- location: the main event's `admin1` (else its `location`, else another event's), mapped to
+  FA-KES governorate codes by `GOVERNORATE_CODES` (Rif Dimashq counts as damascus, as FA-KES
+  codes it); with no event placed, the governorate the document's matches name most often;
 - killed: the main event's `fatalities` value (its `min` for open amounts) against
   nb_civilians + nb_noncivilians, exactly;
 - cause: the main event's `cause`, mapped to FA-KES causes by the keywords of `CAUSE_CODES`;
 - actor: the `fakes_actor` attribute of the lexicon entry named by the main event's `actor1`
   (a pack says how its actors map to FA-KES there), else "unknown".
 
-The main event is the first event that states fatalities, else the first event. Baselines, run
+The main event is the event whose death toll comes first in the text, else the event mentioned
+first. Baselines, run
 on the same articles: the first governorate name in the text (location) and the first number
 followed within five words by "killed" (killed).
 """
@@ -22,11 +24,12 @@ import csv
 import json
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .lexicon import lookup_entries
-from .model import Event
+from .model import Event, Match
 from .pack import Pack
 from .text import fold
 
@@ -127,20 +130,41 @@ def _gold_date(value: str | None) -> str | None:
     return normalize_date(value, order="mdy") if value else None
 
 
-def predict(pack: Pack, events: list[Event]) -> dict[str, Any]:
-    """The four FA-KES fields predicted from one article's events."""
+def predict(pack: Pack, events: list[Event], matches: Sequence[Match] = ()) -> dict[str, Any]:
+    """The four FA-KES fields predicted from one article's events (and its matches)."""
     main = main_event(events)
     fields = main.fields if main else {}
-    return {"location": location_code(fields, events), "killed": killed_value(fields),
+    location = location_code(fields, events) or document_location(matches)
+    return {"location": location, "killed": killed_value(fields),
             "cause": cause_code(fields.get("cause")), "actor": actor_code(pack, fields)}
 
 
+def document_location(matches: Sequence[Match]) -> str | None:
+    """The governorate code the document's matches name most often (the earliest on a tie)."""
+    codes = [code for m in matches
+             if (code := GOVERNORATE_CODES.get(fold(str(m.fields.get("admin1") or ""))))]
+    if not codes:
+        return None
+    counts = Counter(codes)
+    return max(codes, key=lambda c: (counts[c], -codes.index(c)))
+
+
 def main_event(events: list[Event]) -> Event | None:
-    """The first event that states fatalities, else the first event."""
-    for event in events:
-        if event.fields.get("fatalities") is not None and not event.fields.get("negated"):
-            return event
-    return events[0] if events else None
+    """The event whose death toll the text states first, else the event it mentions first."""
+    tolls = [e for e in events if e.fields.get("fatalities") is not None
+             and not e.fields.get("negated")]
+    if tolls:
+        return min(tolls, key=_toll_position)
+    return min(events, key=_position) if events else None
+
+
+def _toll_position(event: Event) -> int:
+    starts = [m.start for m in event.evidence if m.fields.get("fatalities") is not None]
+    return min(starts) if starts else _position(event)
+
+
+def _position(event: Event) -> int:
+    return min((m.start for m in event.evidence), default=0)
 
 
 def location_code(fields: dict, events: list[Event]) -> str | None:
@@ -199,7 +223,8 @@ def evaluate(pack: Pack, articles: list[Article], jobs: int = 1) -> dict[str, Fi
     by_id = {a.id: a for a in articles}
     for result in pack.extract_many(docs, jobs=jobs, with_events=True, dates=_dates(articles)):
         article = by_id[result.doc]
-        predicted = predict(pack, list(result.events)) if result.error is None else {}
+        predicted = (predict(pack, list(result.events), result.matches)
+                     if result.error is None else {})
         baselines = {"location": baseline_location(article.text),
                      "killed": baseline_killed(article.text)}
         for name in FIELDS:

@@ -10,22 +10,40 @@
                                          # within the window are one incident
       max_fields: [fatalities]   # merged by the larger value: a toll told twice counts once
       date_order: dmy            # how to read an all-numeric dateline date
+      context:                   # a mention lacking `key` takes it from a fact of its sentence
+        - {label: Place, key: location, prefer: after, fields: [location, admin1]}
+      lookahead: 1               # a fact with no event before it may join one this many
+                                 # sentences ahead (a lead's toll, then the attack)
+      rank: {cause: [chemical, shelling]}   # when values meet, the one listed first wins
+      carry: {actor2: fighters_of}   # an event still lacking actor2 takes the latest earlier
+                                     # match's fighters_of (within the window)
 
-A fact attaches to the event mentioned in its own sentence (the nearest mention before it,
-else after it), else to the latest event whose last sentence is at most `window` before it.
-When fields meet, the first value wins, except `max_fields`, where the larger number wins.
-An event's date is the document date (the `date` argument, else a `document` fact's `date`),
-moved by a `day` field ("Monday", "yesterday") to the day it names.
+A fact attaches to the event mentioned in its own sentence (the nearest mention before it, else
+after it), else to the latest event whose last sentence is at most `window` before it. When
+fields meet, the first value wins, except `max_fields`, where the larger number wins. A fact
+with no event in its sentence or the `window` before joins the first event that starts at most
+`lookahead` sentences after it. `context` fills a mention before it joins an event (and a
+standalone fact that makes one): among the facts of that label in the mention's sentence that
+have `key`, and that no other mention of the sentence stands closer to, it takes the first that
+starts at or after the mention (`prefer: after`, the default) or the last that starts before it
+(`prefer: before`), falling back to the other side; only `fields` (default: all) are copied.
+`carry` fills what finished events still lack from the latest match before the event that has
+the source field, at most `window` sentences back: the weakest evidence, so it never overrides
+anything, and a carried value that the event already holds in another field (actor2 equal to
+actor1) is left out. An event's date is the document date (the `date` argument, else a
+`document` fact's `date`), moved by a `day` field ("Monday", "yesterday") to the day it names.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .dates import normalize_date, resolve_relative
 from .model import Event, Match
+from .yaml_reader import YStr
 
 if TYPE_CHECKING:
     from .compile import CompiledPack
@@ -46,15 +64,74 @@ class EventSpec:
     merge_by: tuple[str, ...] = ("event_type", "location")
     max_fields: tuple[str, ...] = ("fatalities",)
     date_order: str = "dmy"
+    context: tuple[ContextRule, ...] = ()
+    carry: tuple[tuple[str, str], ...] = ()
+    lookahead: int = 0
+    rank: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
     @classmethod
     def from_config(cls, sections: list[dict]) -> EventSpec:
         merged: dict[str, Any] = {}
         for section in sections:
-            merged.update(section)
+            merged.update(plain(section))
         values = {k: tuple(v) if isinstance(v, list) else v for k, v in merged.items()
                   if k in cls.__dataclass_fields__}
+        values["context"] = tuple(ContextRule.from_config(c) for c in values.get("context", ()))
+        values["carry"] = tuple((str(k), str(v)) for k, v in dict(values.get("carry", {})).items())
+        values["rank"] = tuple((str(k), tuple(v)) for k, v in dict(values.get("rank", {})).items())
         return cls(**values)
+
+
+def plain(value: Any) -> Any:
+    """A YAML node (YMap, YSeq, YStr) as plain data, scalars typed by the core schema."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, YStr):
+        typed = value.typed()
+        return str(typed) if isinstance(typed, str) else typed
+    return value
+
+
+@dataclass(frozen=True)
+class ContextRule:
+    """One `context` entry: facts of `label` fill a mention of their sentence lacking `key`."""
+
+    label: str
+    key: str
+    prefer: str = "after"
+    fields: tuple[str, ...] | None = None
+
+    @classmethod
+    def from_config(cls, config: dict) -> ContextRule:
+        fields = config.get("fields")
+        return cls(str(config["label"]), str(config["key"]), str(config.get("prefer", "after")),
+                   tuple(fields) if fields is not None else None)
+
+    def pick(self, mention: Match, candidates: list[Match], others: list[int]
+             ) -> Match | None:
+        """The fact this rule takes for `mention` among its sentence's `candidates`.
+
+        `others` are the starts of the sentence's other mentions: a fact belongs to the nearest
+        mention before it, so a mention takes no fact that another mention stands closer to.
+        """
+        usable = [c for c in candidates if c.fields.get(self.key) is not None and c is not mention]
+        after = [c for c in usable if c.start >= mention.start
+                 and not any(mention.start < o <= c.start for o in others)]
+        before = [c for c in usable if c.start < mention.start
+                  and not any(o <= c.start for o in others if o < mention.start)]
+        first = after[:1] if self.prefer == "after" else before[-1:]
+        second = before[-1:] if self.prefer == "after" else after[:1]
+        chosen = first or second
+        return chosen[0] if chosen else None
+
+    def copy(self, fact: Match, target: dict[str, Any]) -> None:
+        """Fill `target`'s missing fields from the fact (only this rule's fields)."""
+        keys = self.fields if self.fields is not None else tuple(fact.fields)
+        for key in keys:
+            if target.get(key) is None and fact.fields.get(key) is not None:
+                target[key] = fact.fields[key]
 
 
 @dataclass
@@ -71,12 +148,13 @@ class _Incident:
 @dataclass
 class _Assembler:
     spec: EventSpec
+    enrich: Callable[[Match, int], Match] = lambda match, sentence: match
     incidents: list[_Incident] = field(default_factory=list)
 
     def mention(self, match: Match, sentence: int) -> None:
         for incident in reversed(self.incidents):
             if sentence - incident.last_sentence > self.spec.window:
-                break
+                continue
             if incident.from_mention and self._same(incident.fields, match.fields):
                 self._join(incident, match, sentence)
                 return
@@ -87,7 +165,7 @@ class _Assembler:
                    for k in self.spec.merge_by)
 
     def _join(self, incident: _Incident, match: Match, sentence: int) -> None:
-        merge_fields(incident.fields, match.fields, self.spec.max_fields)
+        merge_fields(incident.fields, match.fields, self.spec.max_fields, self.spec.rank)
         incident.evidence.append(match)
         incident.last_sentence = max(incident.last_sentence, sentence)
 
@@ -96,34 +174,64 @@ class _Assembler:
         if target is not None:
             self._join(target, match, sentence)
         elif standalone:
-            self.incidents.append(_Incident(dict(match.fields), [match], sentence, sentence,
+            fields = dict(self.enrich(match, sentence).fields)
+            self.incidents.append(_Incident(fields, [match], sentence, sentence,
                                             from_mention=False))
 
     def _target(self, match: Match, sentence: int) -> _Incident | None:
         same = [i for i in self.incidents if i.first_sentence <= sentence <= i.last_sentence
                 and any(_sentence(m) == sentence for m in i.evidence)]
         if same:
-            before = [i for i in same if i.evidence[0].start <= match.start]
-            return (before or same)[-1]
+            before = [i for i in same if _start_in(i, sentence) <= match.start]
+            if before:
+                return max(before, key=lambda i: _start_in(i, sentence))
+            return min(same, key=lambda i: _start_in(i, sentence))
         near = [i for i in self.incidents if 0 <= sentence - i.last_sentence <= self.spec.window]
-        return near[-1] if near else None
+        if near:
+            return near[-1]
+        ahead = [i for i in self.incidents if i.from_mention
+                 and 0 < i.first_sentence - sentence <= self.spec.lookahead]
+        return min(ahead, key=lambda i: i.first_sentence) if ahead else None
+
+
+def _start_in(incident: _Incident, sentence: int) -> int:
+    """Where the incident's first evidence in `sentence` starts."""
+    return min(m.start for m in incident.evidence if _sentence(m) == sentence)
 
 
 def _sentence(match: Match) -> int:
     return match.sentence if match.sentence is not None else -1
 
 
-def merge_fields(target: dict[str, Any], extra: dict[str, Any], max_fields: tuple[str, ...]
-                 ) -> None:
-    """Add `extra` to `target`: first value wins, but `max_fields` keep the larger number."""
+def merge_fields(target: dict[str, Any], extra: dict[str, Any], max_fields: tuple[str, ...],
+                 rank: tuple[tuple[str, tuple[Any, ...]], ...] = ()) -> None:
+    """Add `extra` to `target`: first value wins, but `max_fields` keep the larger number
+    (an exact amount beats a vague one) and `rank`ed fields keep the value listed first."""
+    ranks = dict(rank)
     for key, value in extra.items():
         if value is None:
             continue
         current = target.get(key)
-        if current is None:
+        if current is None or (key in max_fields and _larger(value, current)) \
+                or (key in ranks and _outranks(value, current, ranks[key])):
             target[key] = value
-        elif key in max_fields and _number(value) > _number(current):
-            target[key] = value
+
+
+def _larger(value: Any, current: Any) -> bool:
+    """Whether amount `value` should replace `current`: exact beats vague, then larger wins."""
+    exact, current_exact = _exact(value), _exact(current)
+    if exact != current_exact:
+        return exact
+    return _number(value) > _number(current)
+
+
+def _exact(value: Any) -> bool:
+    return not isinstance(value, dict) or value.get("value") is not None
+
+
+def _outranks(value: Any, current: Any, order: tuple[Any, ...]) -> bool:
+    position = {v: n for n, v in enumerate(order)}
+    return position.get(value, len(order)) < position.get(current, len(order))
 
 
 def _number(value: Any) -> float:
@@ -140,17 +248,60 @@ def assemble_events(pack: CompiledPack, run: DocumentRun, date: str | None = Non
     doc_fields = _document_fields(matches, spec)
     doc_date = normalize_date(date, spec.date_order) if date else None
     doc_date = doc_date or normalize_date(doc_fields.get(DATE_FIELD), spec.date_order)
-    assembler = _Assembler(spec)
-    for match in matches:
-        sentence = _sentence_of(run, match)
-        labels = set(match.labels or ((match.label,) if match.label else ()))
-        if labels & set(spec.mentions):
-            assembler.mention(match, sentence)
-    for match in matches:
-        labels = set(match.labels or ((match.label,) if match.label else ()))
+    sentences = [_sentence_of(run, m) for m in matches]
+
+    def enrich(match: Match, sentence: int) -> Match:
+        return _with_context(match, sentence, matches, sentences, spec)
+
+    assembler = _Assembler(spec, enrich)
+    for match, sentence in zip(matches, sentences, strict=True):
+        if _labels(match) & set(spec.mentions):
+            assembler.mention(enrich(match, sentence), sentence)
+    for match, sentence in zip(matches, sentences, strict=True):
+        labels = _labels(match)
         if labels & set(spec.facts) and not labels & set(spec.mentions):
-            assembler.fact(match, _sentence_of(run, match), bool(labels & set(spec.standalone)))
+            assembler.fact(match, sentence, bool(labels & set(spec.standalone)))
+    for incident in assembler.incidents:
+        _carry(incident, matches, sentences, spec)
     return [_finish(i, doc_fields, doc_date, run.doc_id) for i in assembler.incidents]
+
+
+def _labels(match: Match) -> set[str]:
+    return set(match.labels or ((match.label,) if match.label else ()))
+
+
+def _with_context(mention: Match, sentence: int, matches: list[Match], sentences: list[int],
+                  spec: EventSpec) -> Match:
+    """The mention, its fields completed from `context` facts of its own sentence."""
+    if not spec.context:
+        return mention
+    fields = dict(mention.fields)
+    here = [m for m, s in zip(matches, sentences, strict=True) if s == sentence]
+    others = [m.start for m in here if m is not mention and _labels(m) & set(spec.mentions)]
+    for rule in spec.context:
+        if fields.get(rule.key) is not None:
+            continue
+        candidates = [m for m in here if rule.label in _labels(m)]
+        fact = rule.pick(mention, candidates, others)
+        if fact is not None:
+            rule.copy(fact, fields)
+    return replace(mention, fields=fields)
+
+
+def _carry(incident: _Incident, matches: list[Match], sentences: list[int], spec: EventSpec
+           ) -> None:
+    """Fill the incident's missing `carry` fields from the latest earlier match that has them."""
+    start = min(m.start for m in incident.evidence)
+    for target, source in spec.carry:
+        if incident.fields.get(target) is not None:
+            continue
+        for match, sentence in zip(reversed(matches), reversed(sentences), strict=True):
+            value = match.fields.get(source)
+            if match.start < start and incident.first_sentence - sentence <= spec.window \
+                    and value is not None:
+                if value not in incident.fields.values():
+                    incident.fields[target] = value
+                break
 
 
 def _sentence_of(run: DocumentRun, match: Match) -> int:

@@ -1,0 +1,67 @@
+"""Tests of engine.evaluate: scoring the default pack against a small FA-KES style gold file."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+import engine
+from engine.evaluate import (
+    baseline_killed,
+    baseline_location,
+    cause_code,
+    evaluate,
+    read_gold,
+    report,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "conflict"
+PACK = Path(__file__).resolve().parents[1] / "rules" / "conflict"
+
+
+@pytest.fixture(scope="module")
+def scores():
+    pack = engine.load(PACK)
+    return evaluate(pack, read_gold(str(FIXTURES / "gold.csv"), "article_content", "unit_id"))
+
+
+def test_gold_rows_are_read_with_killed_as_a_sum() -> None:
+    articles = read_gold(str(FIXTURES / "gold.csv"), "article_content", "unit_id")
+    assert [a.gold["killed"] for a in articles] == [12, 5, 9, 0]
+    assert articles[0].date == "2017-04-03"
+
+
+@pytest.mark.parametrize("field, score, baseline", [
+    ("location", 1.0, 0.25),
+    ("killed", 1.0, 0.25),
+    ("cause", 0.75, None),
+    ("actor", 1.0, None),
+])
+def test_scores_on_the_fixture(scores, field, score, baseline) -> None:
+    assert scores[field].score == score
+    assert scores[field].baseline == baseline
+
+
+def test_report_lists_fields_and_wrong_articles(scores) -> None:
+    out = io.StringIO()
+    report(scores, out, show_errors=5)
+    text = out.getvalue()
+    assert text.splitlines()[0].split() == ["field", "rulecraft", "baseline", "target",
+                                            "articles"]
+    assert "a3: gold 'shooting', predicted 'unknown'" in text
+
+
+@pytest.mark.parametrize("cause, code", [
+    ("air strike", "shelling"), ("chemical weapon", "chemical and toxic gases"),
+    ("suicide bombing", "explosion"), ("execution", "execution"), (None, "unknown"),
+])
+def test_cause_codes(cause, code) -> None:
+    assert cause_code(cause) == code
+
+
+def test_baselines() -> None:
+    assert baseline_location("Shells hit Hama, then Aleppo.") == "hama"
+    assert baseline_killed("In all 14 people were killed.") == 14
+    assert baseline_killed("Nobody died.") == 0

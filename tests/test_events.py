@@ -1,0 +1,81 @@
+"""Tests of engine.events: how matches become event records under the `events:` section."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import engine
+from engine.events import EventSpec, merge_fields
+
+PACK = Path(__file__).parent / "fixtures" / "conflict" / "events_pack.yaml"
+
+
+@pytest.fixture(scope="module")
+def pack() -> engine.Pack:
+    return engine.load(PACK)
+
+
+def _events(pack: engine.Pack, text: str) -> list[dict]:
+    return [e.fields for e in pack.events(text)]
+
+
+def test_a_toll_in_the_same_sentence_joins_the_attack(pack) -> None:
+    (event,) = _events(pack, "Shelling on Northville: 4 people were killed.")
+    assert event["location"] == "Northville" and event["fatalities"]["value"] == 4
+
+
+def test_a_toll_told_twice_counts_once_and_exact_beats_vague(pack) -> None:
+    (event,) = _events(pack, "Shelling on Northville. Dozens were killed. 31 people were killed.")
+    assert event["fatalities"]["value"] == 31
+
+
+def test_context_fills_a_mention_without_place_from_its_sentence(pack) -> None:
+    (event,) = _events(pack, "In Southville the shelling went on.")
+    assert event["location"] == "Southville" and event["admin1"] == "South"
+
+
+def test_context_takes_no_place_another_mention_stands_closer_to(pack) -> None:
+    events = _events(pack, "Shelling on Northville, then gas.")
+    assert [e.get("location") for e in events] == ["Northville"]
+    assert events[0]["cause"] == "chemical"   # the gas mention merged in and outranks
+
+
+def test_lookahead_joins_a_lead_toll_to_the_next_sentence_attack(pack) -> None:
+    (event,) = _events(pack, "Seven people were killed. Shelling on Northville began at dawn.")
+    assert event["fatalities"]["value"] == 7 and event["location"] == "Northville"
+
+
+def test_a_lone_toll_is_an_event_of_its_own(pack) -> None:
+    (event,) = _events(pack, "Three people were killed.")
+    assert event["fatalities"]["value"] == 3
+
+
+def test_carry_fills_actor2_from_earlier_fighters(pack) -> None:
+    (event,) = _events(pack, "Red Brigade fighters dug in. Shelling on Northville followed.")
+    assert event["actor2"] == "Red Brigade"
+
+
+@pytest.mark.parametrize("current, extra, expected", [
+    ({"n": 3}, {"n": 5}, 5),
+    ({"n": 5}, {"n": 3}, 5),
+    ({"n": {"value": 30}}, {"n": {"value": None, "min": 200}}, {"value": 30}),
+    ({"n": {"value": None, "min": 24}}, {"n": {"value": 12}}, {"value": 12}),
+])
+def test_max_fields(current, extra, expected) -> None:
+    merge_fields(current, extra, ("n",))
+    assert current["n"] == expected
+
+
+def test_rank_keeps_the_value_listed_first() -> None:
+    fields = {"cause": "shelling"}
+    merge_fields(fields, {"cause": "chemical"}, (), (("cause", ("chemical", "shelling")),))
+    assert fields["cause"] == "chemical"
+
+
+def test_spec_reads_plain_config() -> None:
+    spec = EventSpec.from_config([{"window": 3, "carry": {"a": "b"},
+                                   "context": [{"label": "Place", "key": "location"}]}])
+    assert spec.window == 3 and spec.carry == (("a", "b"),)
+    assert spec.context[0].prefer == "after"
