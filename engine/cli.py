@@ -10,9 +10,9 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, NoReturn, TextIO
 
 from .emit import FORMATS, make_emitter
 from .errors import RuleError, RuleErrors
@@ -23,9 +23,36 @@ from .pack import Pack, cpu_count, load
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 
+class UsageError(Exception):
+    """A mistake on the command line: an unknown option, a missing or bad argument."""
+
+    def __init__(self, usage: str, message: str):
+        self.usage = usage
+        self.message = message
+        super().__init__(message)
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """An argument parser that raises UsageError instead of printing to sys.stderr and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self.format_usage(), f"{self.prog}: error: {message}")
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    """The parser of the `rulecraft` command line and its subcommands."""
+    from . import __version__
+
+    parser = _ArgumentParser(
         prog="rulecraft", description="Extract events from text with rule packs.")
+    parser.add_argument("--version", action="version", version=f"rulecraft {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     _add_run(sub)
@@ -62,7 +89,7 @@ def _add_run(sub) -> None:
                      help="worker processes (0: one per core)")
     run.add_argument("--text-column", help="text column of CSV/JSONL corpora (default: text)")
     run.add_argument("--id-column", help="id column of CSV/JSONL corpora (default: id)")
-    run.add_argument("--timeout", type=float, default=2.0, metavar="SECONDS",
+    run.add_argument("--timeout", type=_positive, default=2.0, metavar="SECONDS",
                      help="time bound of one rule on one document")
     run.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
 
@@ -80,17 +107,28 @@ def _add_eval(sub) -> None:
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
-    """Run the command line; returns the exit code."""
+         stderr: TextIO | None = None, stdin: BinaryIO | None = None) -> int:
+    """Run the command line; returns the exit code. `stdin` is what the input '-' reads."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        with redirect_stdout(out):  # --help and --version
+            args = build_parser().parse_args(argv)
     except SystemExit as exc:
         return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
-    handler = _COMMANDS[args.command]
+    except UsageError as exc:
+        print(exc.usage + exc.message, file=err)
+        return EXIT_USAGE
+    args.stdin = stdin
+    return _dispatch(args, out, err)
+
+
+def _dispatch(args, out: TextIO, err: TextIO) -> int:
+    """Run a parsed command; rule, input and output problems become messages and exit codes."""
     try:
-        return handler(args, out, err)
+        return _COMMANDS[args.command](args, out, err)
+    except UsageError as exc:
+        print(exc.usage + exc.message, file=err)
+        return EXIT_USAGE
     except RuleErrors as exc:
         print(exc.render(), file=err)
         print(f"{len(exc.errors)} error(s)", file=err)
@@ -98,18 +136,29 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     except RuleError as exc:
         print(exc.render(), file=err)
         return EXIT_ERRORS
-    except KeyError as exc:
-        print(f"rulecraft: {exc.args[0]}", file=err)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         print("rulecraft: interrupted", file=err)
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # an unreadable @FILE, an --out that cannot be written
+        name = f"{exc.filename}: " if exc.filename else ""
+        print(f"rulecraft: {name}{exc.strerror or exc}", file=err)
+        return EXIT_ERRORS
 
 
 def _load(args) -> Pack:
     return load(args.rules, timeout=getattr(args, "timeout", 2.0))
+
+
+def _check_rule(pack: Pack, name: str | None) -> None:
+    """A usage error unless `name` (when given) names a rule of the pack."""
+    if name is None:
+        return
+    try:
+        pack.rule(name)
+    except KeyError as exc:
+        raise UsageError("", f"rulecraft: {exc.args[0]}") from None
 
 
 def cmd_check(args, out: TextIO, err: TextIO) -> int:
@@ -121,6 +170,8 @@ def cmd_check(args, out: TextIO, err: TextIO) -> int:
                 print(json.dumps(error.to_dict()), file=out)
             return EXIT_ERRORS
         raise
+    if args.json:  # one JSON object per error, and there are none
+        return EXIT_OK
     examples = sum(len(r.examples) for r in pack.rules)
     print(f"ok: {len(pack.rules)} rules, {pack.compiled.lexicon.size} lexicon terms, "
           f"{examples} examples, {len(pack.compiled.stages)} stage(s)", file=out)
@@ -131,6 +182,7 @@ def cmd_test(args, out: TextIO, err: TextIO) -> int:
     from .examples import check_examples
 
     pack = _load(args)
+    _check_rule(pack, args.rule)
     outcomes = check_examples(pack, args.rule)
     failed = [o for o in outcomes if not o.passed]
     for outcome in outcomes:
@@ -145,6 +197,7 @@ def cmd_explain(args, out: TextIO, err: TextIO) -> int:
     from .explain import explain
 
     pack = _load(args)
+    _check_rule(pack, args.rule)
     text = args.text
     if text.startswith("@"):
         text = Path(text[1:]).read_text(encoding="utf-8", errors="replace")
@@ -179,7 +232,7 @@ def _run_all(pack: Pack, args, options: InputOptions, jobs: int, emitter, progre
     problems: list[InputProblem] = []
 
     def documents():
-        for item in iter_documents(args.inputs, options):
+        for item in iter_documents(args.inputs, options, args.stdin):
             if isinstance(item, InputProblem):
                 problems.append(item)
                 continue
@@ -205,6 +258,7 @@ def _report_problems(problems: list[InputProblem], emitter, progress) -> int:
             continue
         emitter.write(DocResult(problem.name, "", [], error=problem.message))
         progress.warn(f"{problem.name}: {problem.message}")
+        progress.errors += 1
         count += 1
     return count
 

@@ -34,6 +34,7 @@ ENDS = "\x1c"
 _REST = r"[^\x1a\x1d]*"
 _TAGS = r"[^\x1e]*"
 _FOLD_FIELD = r"[^\x1f]*"
+_BOUNDARY = r"(?=[\x1a\x1d])"
 DEFAULT_SKIP = 8
 NAME_CONNECTORS = ("al", "el", "ad", "ar", "as", "at", "az", "an", "bin", "ibn", "bint", "abu",
                    "umm", "de", "da", "di", "du", "la", "le", "van", "von", "der", "-", "'")
@@ -157,7 +158,9 @@ class Codegen:
         return f"(?:{self.any_cell()}){{{node.low},{max(high, node.low)}}}?"
 
     def emit_Anchor(self, node: ast.Anchor) -> str:
-        return r"(?<=\x1a)" if node.kind is ast.AnchorKind.SENTENCE_START else r"(?=\x1a)"
+        if node.kind is ast.AnchorKind.SENTENCE_START:
+            return self.prefix + r"(?<=\x1a)"
+        return r"(?=\x1a)"
 
     # ---- structure ---------------------------------------------------------------------
     def emit_Seq(self, node: ast.Seq) -> str:
@@ -181,7 +184,8 @@ class Codegen:
         return f"(?!{self.emit(node.item)}){self.any_cell()}"
 
     def emit_Look(self, node: ast.Look) -> str:
-        return f"{node.kind.value}{self.emit(node.body)})"
+        """A lookaround, asserted at a cell boundary so that no cell can end half-way."""
+        return f"{_BOUNDARY}{node.kind.value}{self.emit(node.body)})"
 
     def emit_MacroRef(self, node: ast.MacroRef) -> str:
         if node.name not in self.scope.macros:

@@ -1,8 +1,9 @@
 """English inflections for `word~` patterns: a lemma and its verb and noun forms.
 
 Regular forms follow the spelling rules (kill -> kills, killed, killing; die -> dies, died,
-dying; carry -> carries, carried; stop -> stopped, stopping; flee -> flees, fled?); irregular
-verbs common in conflict news come from a table. The set errs on the side of including forms.
+dying; carry -> carries, carried; stop -> stopped, stopping; open -> opened and openned);
+irregular verbs and nouns common in conflict news come from a table. The set errs on the side
+of including forms.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ IRREGULAR: dict[str, tuple[str, ...]] = {
     "overrun": ("overruns", "overran", "overrunning"),
     "shell": ("shells", "shelled", "shelling"),
     "target": ("targets", "targeted", "targeting"),
+    "child": ("children",),
+    "man": ("men", "mans", "manned", "manning"),
+    "woman": ("women",),
+    "person": ("people", "persons"),
 }
 
 _VOWELS = set("aeiou")
@@ -71,7 +76,7 @@ def inflections(lemma: str) -> tuple[str, ...]:
 
 
 def _regular_forms(base: str) -> tuple[str, ...]:
-    return (_third_person(base), _past(base), _gerund(base))
+    return (_third_person(base), *_past(base), *_gerund(base))
 
 
 def _third_person(base: str) -> str:
@@ -82,33 +87,47 @@ def _third_person(base: str) -> str:
     return base + "s"
 
 
-def _past(base: str) -> str:
+def _past(base: str) -> tuple[str, ...]:
     if base.endswith("e"):
-        return base + "d"
+        return (base + "d",)
     if _ends_consonant_y(base):
-        return base[:-1] + "ied"
-    if _doubles_final(base):
-        return base + base[-1] + "ed"
-    return base + "ed"
+        return (base[:-1] + "ied",)
+    return _with_suffix(base, "ed")
 
 
-def _gerund(base: str) -> str:
+def _gerund(base: str) -> tuple[str, ...]:
     if base.endswith("ie"):
-        return base[:-2] + "ying"
+        return (base[:-2] + "ying",)
     if base.endswith("e") and not base.endswith(("ee", "ye", "oe")):
-        return base[:-1] + "ing"
-    if _doubles_final(base):
-        return base + base[-1] + "ing"
-    return base + "ing"
+        return (base[:-1] + "ing",)
+    return _with_suffix(base, "ing")
+
+
+def _with_suffix(base: str, suffix: str) -> tuple[str, ...]:
+    """`-ed`/`-ing` forms: doubled final consonant for stop, both spellings for open/kidnap."""
+    if not _ends_cvc(base):
+        return (base + suffix,)
+    doubled = base + base[-1] + suffix
+    return (doubled,) if _syllables(base) == 1 else (base + suffix, doubled)
+
+
+def _syllables(base: str) -> int:
+    """Vowel groups in a word: a rough syllable count."""
+    groups = "".join("v" if ch in _VOWELS else "c" for ch in base)
+    return len([g for g in groups.split("c") if g])
 
 
 def _ends_consonant_y(base: str) -> bool:
     return len(base) > 1 and base.endswith("y") and base[-2] not in _VOWELS
 
 
-def _doubles_final(base: str) -> bool:
-    """Short consonant-vowel-consonant words double the last letter (stop -> stopped)."""
-    if len(base) < 3 or len(base) > 4:
+def _ends_cvc(base: str) -> bool:
+    """Ends consonant-vowel-consonant, where the final consonant may double (stop -> stopped).
+
+    One-syllable words double; longer ones get both spellings, since doubling depends on
+    stress (kidnapped, but opened).
+    """
+    if len(base) < 3:
         return False
     a, b, c = base[-3], base[-2], base[-1]
     return a not in _VOWELS and b in _VOWELS and c not in _VOWELS and c not in "wxy"

@@ -65,7 +65,8 @@ def _expand(item: str) -> list[Path]:
 
 
 def _hidden(path: Path, root: Path) -> bool:
-    return any(part in SKIPPED_DIRS or part.startswith(".") for part in path.relative_to(root).parts)
+    parts = path.relative_to(root).parts
+    return any(part in SKIPPED_DIRS or part.startswith(".") for part in parts)
 
 
 def _from_path(path: Path, options: InputOptions) -> Iterator[Document | InputProblem]:
@@ -99,30 +100,49 @@ def _from_stream(stream: BinaryIO, name: str, options: InputOptions
 
 
 def _looks_jsonl(stream: BinaryIO) -> bool:
+    """Whether a corpus on a stream is JSON Lines (it starts with '{') rather than CSV."""
+    return _head(stream).removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"{"
+
+
+def _head(stream: BinaryIO, size: int = 256) -> bytes:
+    """The first bytes of a stream, left unread."""
     peek = getattr(stream, "peek", None)
-    head = peek(1)[:1] if peek else b""
-    return head.lstrip()[:1] == b"{"
+    if peek is not None:
+        return peek(size)
+    if stream.seekable():
+        where = stream.tell()
+        head = stream.read(size)
+        stream.seek(where)
+        return head
+    return b""
 
 
 def _corpus(stream: BinaryIO, name: str, suffix: str, options: InputOptions
             ) -> Iterator[Document | InputProblem]:
     import io
 
-    text_stream = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
-    if suffix == ".jsonl":
-        yield from _jsonl_rows(text_stream, name, options)
-    else:
-        yield from _csv_rows(text_stream, name, "\t" if suffix == ".tsv" else ",", options)
+    text_stream = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+    try:
+        if suffix == ".jsonl":
+            yield from _jsonl_rows(text_stream, name, options)
+        else:
+            yield from _csv_rows(text_stream, name, "\t" if suffix == ".tsv" else ",", options)
+    finally:
+        text_stream.detach()  # the caller owns (and closes) the byte stream
 
 
 def _csv_rows(stream, name: str, delimiter: str, options: InputOptions
               ) -> Iterator[Document | InputProblem]:
     csv.field_size_limit(max(options.max_bytes, 1 << 20))
     reader = csv.DictReader(stream, delimiter=delimiter)
-    text_col, id_col = _columns(reader.fieldnames or [], options)
+    fieldnames = reader.fieldnames or []
+    text_col, id_col = _columns(fieldnames, options)
     if text_col is None:
         yield InputProblem(name, f"no text column {options.text_column or 'text'!r} "
-                           f"(columns: {', '.join(reader.fieldnames or [])}); use --text-column")
+                           f"(columns: {', '.join(fieldnames)}); use --text-column")
+        return
+    if id_col is not None and id_col not in fieldnames:
+        yield InputProblem(name, f"no id column {id_col!r} (columns: {', '.join(fieldnames)})")
         return
     for number, row in enumerate(reader, 1):
         yield _row_document(row, text_col, id_col, name, number)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .text import Token, fold, tokenize
+from .text import Token, tokenize
 
 # Tokens ignored inside terms: hyphen/space variants and transliteration apostrophes.
 JOINERS = frozenset({"-", "'", '"', "`", "\u02bf", "\u02be", "\u02bb", "\u02bc"})
@@ -75,7 +75,8 @@ class LexiconIndex:
         for term, entry in entries:
             self.add(term, entry)
 
-    def find(self, tokens: Sequence[Token], first: int = 0, last: int | None = None) -> list[LexSpan]:
+    def find(self, tokens: Sequence[Token], first: int = 0, last: int | None = None
+             ) -> list[LexSpan]:
         """All hits in tokens[first:last]: per type leftmost-longest, non-overlapping."""
         last = len(tokens) if last is None else last
         folds = [tok.fold for tok in tokens[first:last]]

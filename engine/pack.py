@@ -13,8 +13,8 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Union
 
+from .cache import cached
 from .compile import CompiledPack, CompiledRule, compile_pack
 from .document import Document
 from .errors import InputError
@@ -23,7 +23,7 @@ from .match import DEFAULT_TIMEOUT, DocumentRun
 from .model import DocResult, Event, Match
 from .resources import default_pack_path
 
-DocInput = Union[str, tuple, Document]
+DocInput = str | tuple | Document
 
 
 class Pack:
@@ -79,6 +79,9 @@ class Pack:
         except RecursionError:
             return DocResult(document.id, document.text, [], error="document too deeply nested",
                              warnings=document.warnings)
+        except Exception as exc:  # an engine bug on one document must not stop a corpus run
+            return DocResult(document.id, document.text, [], warnings=document.warnings,
+                             error=f"internal error: {type(exc).__name__}: {exc}")
         return DocResult(document.id, document.text, matches, events, warnings=document.warnings)
 
     def extract_many(self, documents: Iterable[DocInput], jobs: int = 1,
@@ -108,10 +111,22 @@ def as_document(item: DocInput, number: int = 0) -> Document:
     return Document(None if doc_id is None else str(doc_id), text)
 
 
-def load(path: str | Path | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> Pack:
-    """Load and compile a pack (a folder or a YAML file); None loads the shipped pack."""
+def load(path: str | Path | None = None, *, timeout: float = DEFAULT_TIMEOUT,
+         cache: bool = True) -> Pack:
+    """Load and compile a pack (a folder or a YAML file); None loads the shipped pack.
+
+    An unchanged pack is loaded from the on-disk cache (see `engine.cache`) unless `cache` is
+    False; errors are never cached, so a broken pack is reported in full every time.
+    """
     pack_path = Path(path) if path is not None else default_pack_path()
-    return Pack(compile_pack(load_pack(pack_path)), pack_path, timeout)
+    if not cache:
+        return Pack(compile_pack(load_pack(pack_path)), pack_path, timeout)
+    return Pack(cached(pack_path, lambda: _compile_with_sources(pack_path)), pack_path, timeout)
+
+
+def _compile_with_sources(pack_path: Path) -> tuple[CompiledPack, tuple[Path, ...]]:
+    source = load_pack(pack_path)
+    return compile_pack(source), source.sources
 
 
 # ---- processes -------------------------------------------------------------------------------

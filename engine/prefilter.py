@@ -151,3 +151,69 @@ class PrefilterIndex:
         clauses = self.clauses
         return {r for r in found
                 if r not in clauses or all(not c.isdisjoint(features) for c in clauses[r])}
+
+
+def first_features(node: ast.Node, macro: MacroLookup) -> Features | None:
+    """Features of which one must be at the first token of every match; None if unknown.
+
+    The matcher tries a rule only at tokens with one of these features instead of scanning
+    every position of a sentence.
+    """
+    if isinstance(node, ast.Seq):
+        return _first_of_items(node.items, macro)
+    if isinstance(node, ast.Alt):
+        parts = [first_features(o, macro) for o in node.options]
+        return None if any(p is None for p in parts) else frozenset().union(*parts)
+    if isinstance(node, ast.Group):
+        return first_features(node.body, macro)
+    if isinstance(node, ast.Repeat):
+        return first_features(node.item, macro) if node.low > 0 else None
+    if isinstance(node, ast.Capture):
+        if node.body is not None:
+            return first_features(node.body, macro)
+        return None if node.type_name in BUILTIN_TYPES else frozenset({type_feature(node.type_name)})
+    if isinstance(node, ast.MacroRef):
+        body = macro(node.name)
+        return None if body is None else first_features(body, macro)
+    if isinstance(node, (ast.Word, ast.Phrase)):
+        tokens = tokenize(node.text)
+        return frozenset({tokens[0].fold}) if tokens else None
+    if isinstance(node, ast.Inflect):
+        return frozenset(fold(f) for f in inflections(node.lemma))
+    return None
+
+
+def _first_of_items(items: tuple[ast.Node, ...], macro: MacroLookup) -> Features | None:
+    found: set[str] = set()
+    for item in items:
+        if isinstance(item, (ast.Look, ast.Anchor)):
+            continue
+        inner = item.item if isinstance(item, ast.Repeat) and item.low == 0 else item
+        features = first_features(inner, macro)
+        if features is None:
+            return None
+        found |= features
+        if _min_tokens(item, macro) > 0:
+            return frozenset(found)
+    return None
+
+
+def _min_tokens(node: ast.Node, macro: MacroLookup) -> int:
+    from .codegen import min_tokens
+
+    macros = _MacroView(macro)
+    return min_tokens(node, macros)
+
+
+class _MacroView(dict):
+    """Lets `min_tokens` look macros up through a lookup function."""
+
+    def __init__(self, macro: MacroLookup):
+        super().__init__()
+        self._macro = macro
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._macro(name) is not None
+
+    def __getitem__(self, name: str):
+        return (self._macro(name), None)

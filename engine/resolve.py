@@ -13,6 +13,7 @@ to are both reported. One rule's own matches never overlap (the matcher scans le
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 
 from .model import Match
@@ -41,14 +42,16 @@ def _select(members: list[Match], policy: str) -> list[Match]:
     if policy == "all" or len(members) < 2:
         return members
     chosen: list[Match] = []
+    starts: list[int] = []  # chosen matches never overlap, so sorted by start they end sorted
     for match in sorted(members, key=_ORDER[policy]):
-        if not any(_overlaps(match, other) for other in chosen):
-            chosen.append(match)
+        at = bisect_right(starts, match.start)
+        if at > 0 and chosen[at - 1].end > match.start:
+            continue
+        if at < len(chosen) and chosen[at].start < match.end:
+            continue
+        starts.insert(at, match.start)
+        chosen.insert(at, match)
     return chosen
-
-
-def _overlaps(a: Match, b: Match) -> bool:
-    return a.start < b.end and b.start < a.end
 
 
 _ORDER = {
