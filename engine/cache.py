@@ -10,6 +10,7 @@ never point it at a folder that others can write to.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .resources import data_dir
 
 FORMAT = 1
 
@@ -45,11 +47,18 @@ def cache_dir() -> Path | None:
     return Path(base) / "rulecraft"
 
 
+@functools.lru_cache(maxsize=1)
 def _engine_key() -> str:
+    """Versions, plus a digest of the engine's own code and grammars: any edit invalidates."""
     import lark
     import regex
 
-    return f"{FORMAT}|{__version__}|{sys.version_info[:2]}|{lark.__version__}|{regex.__version__}"
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted([*package.glob("*.py"), *data_dir("grammar").glob("*.lark")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    versions = f"{FORMAT}|{__version__}|{sys.version_info[:2]}|{lark.__version__}|{regex.__version__}"
+    return f"{versions}|{digest.hexdigest()}"
 
 
 def _entry_path(directory: Path, pack_path: Path) -> Path:
