@@ -149,10 +149,35 @@ class Look(Node):
 
 
 @dataclass(frozen=True)
+class Condition:
+    """`attr=v1|v2` or `attr!=v1|v2` inside a type filter."""
+
+    attr: str
+    values: tuple[str, ...]
+    negated: bool = False
+    span: Span = field(default=NO_SPAN, compare=False)
+
+    def accepts(self, value: object) -> bool:
+        """Whether a span's value (a dict of attributes) meets this condition."""
+        found = value.get(self.attr) if isinstance(value, dict) else None
+        present = found is not None and _fold_value(found) in {_fold_value(v) for v in self.values}
+        return present != self.negated
+
+
+def _fold_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).casefold()
+
+
+@dataclass(frozen=True)
 class Capture(Node):
     """`{name:TYPE}`, `{name:sub pattern}` or `{TYPE}` (name None: required, not captured).
 
-    Exactly one of `type_name` and `body` is set.
+    Exactly one of `type_name` and `body` is set. `filters` (`{p:PLACE[kind=city]}`) keep only
+    spans of the type whose value meets every condition.
     """
 
     name: str | None
@@ -160,6 +185,7 @@ class Capture(Node):
     body: Node | None = None
     span: Span = field(default=NO_SPAN, compare=False)
     type_span: Span = field(default=NO_SPAN, compare=False)
+    filters: tuple[Condition, ...] = ()
 
 
 def to_source(node: Node) -> str:
@@ -213,7 +239,21 @@ def _print_repeat(node: Repeat) -> str:
 
 def _print_capture(node: Capture) -> str:
     body = node.type_name if node.body is None else to_source(node.body)
+    if node.filters:
+        body += "[" + ", ".join(print_condition(c) for c in node.filters) + "]"
     return f"{{{body}}}" if node.name is None else f"{{{node.name}:{body}}}"
+
+
+def print_condition(condition: Condition) -> str:
+    """A filter condition in the pattern language."""
+    values = "|".join(_print_filter_value(v) for v in condition.values)
+    return f"{condition.attr}{'!=' if condition.negated else '='}{values}"
+
+
+def _print_filter_value(value: str) -> str:
+    if value.isidentifier() or value.replace(".", "").replace(",", "").isdigit():
+        return value
+    return _print_phrase(Phrase(value))
 
 
 _PRINTERS = {

@@ -36,7 +36,7 @@ _TAGS = r"[^\x1e]*"
 _FOLD_FIELD = r"[^\x1f]*"
 _BOUNDARY = r"(?=[\x1a\x1d])"
 DEFAULT_SKIP = 8
-NAME_CONNECTORS = ("al", "el", "ad", "ar", "as", "at", "az", "an", "bin", "ibn", "bint", "abu",
+NAME_CONNECTORS = ("a", "al", "el", "ad", "ar", "as", "at", "az", "an", "bin", "ibn", "bint", "abu",
                    "umm", "de", "da", "di", "du", "la", "le", "van", "von", "der", "-", "'")
 NAME_STOPWORDS = ("the", "a", "an", "in", "on", "at", "of", "and", "or", "but", "to", "for",
                   "with", "by", "from", "as", "this", "that", "these", "those", "it", "he",
@@ -98,6 +98,29 @@ class Scope:
     macros: dict[str, tuple[ast.Node, Locator]]
     classes: TokenClasses
     default_skip: int = DEFAULT_SKIP
+    filters: TypeFilters = field(default_factory=lambda: TypeFilters())
+    attributes: dict[str, set[str]] = field(default_factory=dict)
+
+
+@dataclass
+class TypeFilters:
+    """Filtered types (`PLACE[kind=city]`), each a derived tag name for its base type."""
+
+    names: dict[tuple[str, tuple[ast.Condition, ...]], str] = field(default_factory=dict)
+    by_base: dict[str, list[tuple[str, tuple[ast.Condition, ...]]]] = field(default_factory=dict)
+
+    def tag_for(self, base: str, conditions: tuple[ast.Condition, ...]) -> str:
+        key = (base, conditions)
+        if key not in self.names:
+            name = f"{base}%{len(self.names)}"
+            self.names[key] = name
+            self.by_base.setdefault(base, []).append((name, conditions))
+        return self.names[key]
+
+    def derived(self, base: str, value: object) -> list[str]:
+        """The derived tag names whose conditions a span of `base` with `value` meets."""
+        return [name for name, conds in self.by_base.get(base, ())
+                if all(c.accepts(value) for c in conds)]
 
 
 class Codegen:
@@ -108,6 +131,7 @@ class Codegen:
         self.prefix = r"\x1a*" if doc_scope else ""
         self._locate = [locate]
         self._macro_stack: list[str] = []
+        self._behind = 0
         self.captures: list[CaptureSlot] = []
         self.types_used: set[str] = set()
         self.labels_used: set[str] = set()
@@ -185,7 +209,12 @@ class Codegen:
 
     def emit_Look(self, node: ast.Look) -> str:
         """A lookaround, asserted at a cell boundary so that no cell can end half-way."""
-        return f"{_BOUNDARY}{node.kind.value}{self.emit(node.body)})"
+        behind = node.kind in (ast.LookKind.BEHIND, ast.LookKind.NOT_BEHIND)
+        self._behind += behind
+        try:
+            return f"{_BOUNDARY}{node.kind.value}{self.emit(node.body)})"
+        finally:
+            self._behind -= behind
 
     def emit_MacroRef(self, node: ast.MacroRef) -> str:
         if node.name not in self.scope.macros:
@@ -210,12 +239,28 @@ class Codegen:
             self.captures.append(CaptureSlot(group, node.name, None, None))
             return f"(?P<{group}>{self.emit(node.body)})"
         kind = self._type_kind(node)
+        tag = self._filtered_tag(node, kind) if node.filters else node.type_name
         if kind in (TypeKind.WORD, TypeKind.NAME):
             self.captures.append(CaptureSlot(group, node.name, node.type_name, kind))
             return f"(?P<{group}>{self._builtin(kind)})"
         id_group = f"k{len(self.captures)}"
         self.captures.append(CaptureSlot(group, node.name, node.type_name, kind, id_group))
-        return f"(?P<{group}>{self._typed_span(node.type_name, id_group)})"
+        return f"(?P<{group}>{self._typed_span(tag, id_group)})"
+
+    def _filtered_tag(self, node: ast.Capture, kind: TypeKind) -> str:
+        """The derived tag of a filtered type, after checking the filter's attributes."""
+        if kind in BUILTIN_TYPES.values():
+            raise self.error("E325", f"type {node.type_name} cannot be filtered",
+                             node.type_span or node.span,
+                             "filters apply to lexicon, label and grammar types with attributes")
+        known = self.scope.attributes.get(node.type_name)
+        for condition in node.filters:
+            if known is not None and condition.attr not in known:
+                hint = did_you_mean(condition.attr, known) or (
+                    "known: " + ", ".join(sorted(known)[:12]))
+                raise self.error("E326", f"no {node.type_name} has attribute "
+                                 f"{condition.attr!r}", condition.span, hint)
+        return self.scope.filters.tag_for(node.type_name, node.filters)
 
     def _type_kind(self, node: ast.Capture) -> TypeKind:
         name = node.type_name
@@ -230,8 +275,16 @@ class Codegen:
         return kind
 
     def _typed_span(self, type_name: str, id_group: str) -> str:
-        p = self.prefix
-        return (f"{p}\\x1d{_TAGS}?;{type_name}#(?P<{id_group}>\\d+);"
+        """A span of a type: the start tag's id is back-referenced in the end tag.
+
+        Inside a lookbehind the regex module matches right to left, so there the id is taken
+        from the end tag and back-referenced at the start tag.
+        """
+        p, tag = self.prefix, regex.escape(type_name)
+        if self._behind:
+            return (f"{p}\\x1d{_TAGS}?;{tag}#(?P={id_group});"
+                    f"(?:{_REST}{p}\\x1d)*?{_REST}?;(?P<{id_group}>\\d+);{_REST}")
+        return (f"{p}\\x1d{_TAGS}?;{tag}#(?P<{id_group}>\\d+);"
                 f"(?:{_REST}{p}\\x1d)*?{_REST}?;(?P={id_group});{_REST}")
 
     def _builtin(self, kind: TypeKind) -> str:

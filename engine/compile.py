@@ -15,7 +15,16 @@ from typing import Any
 import regex
 
 from . import ast
-from .codegen import BUILTIN_TYPES, Codegen, Program, Scope, TokenClasses, TypeKind, min_tokens
+from .codegen import (
+    BUILTIN_TYPES,
+    Codegen,
+    Program,
+    Scope,
+    TokenClasses,
+    TypeFilters,
+    TypeKind,
+    min_tokens,
+)
 from .errors import CompileError, ErrorCollector, RuleError, did_you_mean
 from .grammar_types import GrammarType, number_type
 from .lexicon import LexEntry, LexiconIndex
@@ -100,6 +109,7 @@ class CompiledPack:
     macros: dict[str, tuple[ast.Node, Callable]]
     classes: TokenClasses
     events: list[dict] = field(default_factory=list)
+    filters: TypeFilters = field(default_factory=TypeFilters)
 
     def rule(self, name: str) -> CompiledRule:
         """A rule by qualified name (file.name) or by its short name when that is unique."""
@@ -126,6 +136,8 @@ class _PackCompiler:
         self.errors = ErrorCollector()
         self.parser = Parser()
         self.classes = TokenClasses()
+        self.filters = TypeFilters()
+        self.attributes: dict[str, set[str]] = {}
         self.types: dict[str, TypeKind] = {}
         self.grammars: dict[str, GrammarType] = {}
         self.macros: dict[str, tuple[ast.Node, Callable]] = {}
@@ -149,7 +161,7 @@ class _PackCompiler:
         grammars = {name: g for name, g in self.grammars.items() if name in used}
         return CompiledPack(str(self.source.root), self.source.digest, lexicon, grammars,
                             self.types, rules, stages, classes, overlap, self.macros,
-                            self.classes, events)
+                            self.classes, events, self.filters)
 
     def _add(self, error: RuleError) -> None:
         """Collect an error once (a macro's error would otherwise repeat for every user)."""
@@ -163,7 +175,9 @@ class _PackCompiler:
         index = LexiconIndex()
         for decl in self.source.lexicons:
             self.types[decl.type] = TypeKind.LEXICON
+            attributes = self.attributes.setdefault(decl.type, {"name"})
             for spec in decl.entries:
+                attributes.update(spec.attrs)
                 entry = LexEntry(decl.type, spec.name, spec.attrs)
                 for term in (spec.name, *spec.aliases):
                     if not index.add(term, entry):
@@ -174,6 +188,7 @@ class _PackCompiler:
     def _grammar_types(self) -> None:
         self.grammars["NUMBER"] = number_type()
         self.types["NUMBER"] = TypeKind.GRAMMAR
+        self.attributes["NUMBER"] = {"value", "min", "max", "qualifier"}
         for decl in self.source.grammars:
             if decl.type in self.types:
                 self._add(CompileError("E321", f"type {decl.type!r} is already defined",
@@ -195,6 +210,8 @@ class _PackCompiler:
                                            "or grammar type", decl.loc))
                 else:
                     self.types[label] = TypeKind.LABEL
+                    fields = self.attributes.setdefault(label, set())
+                    fields.update(f.name for f in decl.fields)
 
     def _parse_macros(self) -> None:
         for decl in self.source.macros:
@@ -234,7 +251,8 @@ class _PackCompiler:
         return self.macros.get(name, (None,))[0]
 
     def _program(self, decl: RuleDecl, tree: ast.Node) -> Program:
-        scope = Scope(self.types, self.macros, self.classes)
+        scope = Scope(self.types, self.macros, self.classes, filters=self.filters,
+                      attributes=self.attributes)
         if min_tokens(tree, self.macros) == 0:
             raise CompileError("E305", "pattern can match without any token",
                                decl.pattern.locate(0),

@@ -73,6 +73,8 @@ class DocumentRun:
         span = TypeSpan(len(self.spans), type_name, first, last, value, kind)
         self.spans.append(span)
         self._start_tags[first].append((last - first, f"{type_name}#{span.id}"))
+        for derived in self.pack.filters.derived(type_name, value):
+            self._start_tags[first].append((last - first, f"{derived}#{span.id}"))
         self._end_tags[last - 1].append(str(span.id))
         for sentence in {self._sentence_of[first], self._sentence_of[last - 1]}:
             self.sentence_features[sentence].add(type_feature(type_name))

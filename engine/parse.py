@@ -145,6 +145,9 @@ def _describe_char(text: str, offset: int) -> str:
         return "unterminated quoted phrase"
     if char == "/":
         return "unterminated regular expression: expected a closing '/'"
+    if char in "[]":
+        return (f"unexpected {char!r}: brackets hold type filters such as {{p:PLACE[kind=city]}}; "
+                f"write \"{char}\" to match a bracket")
     if char == "\\":
         return "a backslash is only allowed inside a quoted phrase or a /regex/"
     return f"unexpected character {char!r}"
@@ -153,6 +156,8 @@ def _describe_char(text: str, offset: int) -> str:
 def _describe_unexpected(text: str, exc: lark.exceptions.UnexpectedInput, offset: int) -> str:
     if offset >= len(text.rstrip()):
         return "pattern ends too early"
+    if text[offset] in "[]":
+        return _describe_char(text, offset)
     return f"unexpected {text[offset]!r}"
 
 
@@ -320,6 +325,33 @@ class _ToAst(Transformer):
             return ast.Capture(name.value, body.text, None, span, body.span)
         return ast.Capture(name.value, None, body, span)
 
+    def filtered_capture(self, lbrace: Token, name: Token, colon: Token, type_name: Token,
+                         conditions: tuple, rbrace: Token):
+        self._check_capture_name(name)
+        self._check_type_name(type_name, lbrace, rbrace)
+        return ast.Capture(name.value, type_name.value, None, (lbrace.start_pos, rbrace.end_pos),
+                           _tok_span(type_name), conditions)
+
+    def filtered_requirement(self, lbrace: Token, type_name: Token, conditions: tuple,
+                             rbrace: Token):
+        self._check_type_name(type_name, lbrace, rbrace)
+        return ast.Capture(None, type_name.value, None, (lbrace.start_pos, rbrace.end_pos),
+                           _tok_span(type_name), conditions)
+
+    def _check_type_name(self, type_name: Token, lbrace: Token, rbrace: Token) -> None:
+        if not _is_type_name(type_name.value):
+            self._fail("E208", f"only a type can be filtered, and {type_name.value!r} is not one",
+                       type_name.start_pos, type_name.end_pos,
+                       hint="type names start with a capital letter: {p:PLACE[kind=city]}")
+
+    def filter(self, lsqb: Token, *conditions):
+        return tuple(c for c in conditions if isinstance(c, ast.Condition))
+
+    def condition(self, attr: Token, op: Token, *values):
+        texts = tuple(_filter_value(v) for v in values)
+        return ast.Condition(attr.value, texts, op.type == "NOTEQUALS",
+                             (attr.start_pos, values[-1].end_pos))
+
     def type_requirement(self, lbrace: Token, name: Token, rbrace: Token):
         span = (lbrace.start_pos, rbrace.end_pos)
         if not _is_type_name(name.value):
@@ -333,6 +365,10 @@ class _ToAst(Transformer):
         if not (name.value[0].isalpha() or name.value[0] == "_"):
             self._fail("E208", f"capture name {name.value!r} must start with a letter",
                        name.start_pos, name.end_pos)
+
+
+def _filter_value(tok: Token) -> str:
+    return _unescape(tok.value[1:-1]) if tok.type == "PHRASE" else tok.value
 
 
 def _tok_span(tok: Token) -> ast.Span:
