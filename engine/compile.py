@@ -31,7 +31,13 @@ from .lexicon import LexEntry, LexiconIndex
 from .load import ExampleDecl, FieldDecl, PackSource, RuleDecl, display_name
 from .model import Provenance
 from .parse import REGEX_FLAGS, Parser
-from .prefilter import Features, PrefilterIndex, required_clauses, required_features
+from .prefilter import (
+    Features,
+    PrefilterIndex,
+    first_features,
+    required_clauses,
+    required_features,
+)
 
 REFERENCE = re.compile(r"[A-Za-z_]\w*(?:\.\w+)*\Z")
 
@@ -66,6 +72,7 @@ class CompiledRule:
     pattern_text: str
     stage: int = 0
     clauses: tuple[Features, ...] = ()
+    first: Features | None = None
 
     @property
     def label(self) -> str | None:
@@ -245,7 +252,8 @@ class _PackCompiler:
         return CompiledRule(index, decl.name, decl.short_name, decl.labels, decl.priority,
                             decl.scope, program, matcher, fields, features, provenance,
                             decl.examples, tree, decl.pattern.text,
-                            clauses=required_clauses(tree, macro))
+                            clauses=required_clauses(tree, macro),
+                            first=None if decl.scope == "document" else first_features(tree, macro))
 
     def _macro_body(self, name: str) -> ast.Node | None:
         return self.macros.get(name, (None,))[0]

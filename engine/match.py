@@ -44,6 +44,15 @@ class Encoded:
     text: str
     cell_starts: list[int]
     first_token: int
+    positions: dict[str, list[int]] | None = None
+
+    def starts_of(self, features: frozenset[str]) -> list[int]:
+        """Cell offsets where a token with one of `features` (a word or `#TYPE`) begins."""
+        positions = self.positions or {}
+        found = [positions[f] for f in features if f in positions]
+        if len(found) == 1:
+            return found[0]
+        return sorted({p for group in found for p in group})
 
 
 class DocumentRun:
@@ -158,6 +167,7 @@ class DocumentRun:
     def _encode(self, first: int, last: int) -> Encoded:
         parts = ["\x1a"]
         cell_starts = []
+        positions: dict[str, list[int]] = {}
         pos = 1
         starts, ends, tokens = self._start_tags, self._end_tags, self.tokens
         for i in range(first, last):
@@ -166,10 +176,13 @@ class DocumentRun:
             tail = (";" + ";".join(ends[i]) + ";") if ends[i] else ""
             cell = f"\x1d{head}\x1e{tok.fold}\x1f{tok.norm}\x1c{tail}"
             cell_starts.append(pos)
+            positions.setdefault(tok.fold, []).append(pos)
+            for _, tag in starts[i]:
+                positions.setdefault("#" + tag.partition("#")[0], []).append(pos)
             pos += len(cell)
             parts.append(cell)
         parts.append("\x1a")
-        return Encoded("".join(parts), cell_starts, first)
+        return Encoded("".join(parts), cell_starts, first, positions)
 
     def encoded_document(self) -> Encoded:
         parts, cell_starts, offset = [], [], 0
@@ -222,13 +235,30 @@ class DocumentRun:
 
     def _matches(self, rule: CompiledRule, enc: Encoded, sentence: int | None) -> Iterable[Match]:
         try:
-            for m in rule.matcher.finditer(enc.text, timeout=self.timeout):
+            for m in self._regex_matches(rule, enc):
                 match = self._build_match(rule, enc, m, sentence)
                 if match is not None:
                     yield match
         except TimeoutError:
             raise MatchTimeout(self.doc_id, f"rule {rule.name} ({rule.provenance}) ran past its "
                                f"time bound of {self.timeout:g}s") from None
+
+    def _regex_matches(self, rule: CompiledRule, enc: Encoded) -> Iterable:
+        """The rule's leftmost non-overlapping regex matches, as `finditer` would give them.
+
+        When every match must begin at a token with one of the rule's first features, the
+        program is tried only at those cells instead of at every position of the sentence.
+        """
+        if rule.first is None or enc.positions is None:
+            yield from rule.matcher.finditer(enc.text, timeout=self.timeout)
+            return
+        match_at, text, end = rule.matcher.match, enc.text, 0
+        for pos in enc.starts_of(rule.first):
+            if pos >= end:
+                m = match_at(text, pos, timeout=self.timeout)
+                if m is not None:
+                    end = m.end()
+                    yield m
 
     def token_range(self, enc: Encoded, a: int, b: int) -> tuple[int, int]:
         first = bisect_left(enc.cell_starts, a)
