@@ -36,6 +36,7 @@ from .prefilter import (
     PrefilterIndex,
     first_features,
     required_clauses,
+    type_feature,
     required_features,
 )
 
@@ -117,6 +118,16 @@ class CompiledPack:
     classes: TokenClasses
     events: list[dict] = field(default_factory=list)
     filters: TypeFilters = field(default_factory=TypeFilters)
+    class_cache: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def type_features(self) -> frozenset[str]:
+        """`#TYPE` for every type: what a sentence may hold before its spans are looked up."""
+        features = self.__dict__.get("_type_features")
+        if features is None:
+            features = frozenset(type_feature(t) for t in self.types)
+            self.__dict__["_type_features"] = features
+        return features
 
     def rule(self, name: str) -> CompiledRule:
         """A rule by qualified name (file.name) or by its short name when that is unique."""

@@ -67,7 +67,7 @@ class Explanation:
 def explain(pack: Pack, rule_name: str, text: str) -> Explanation:
     """Explain why `rule_name` matches `text`, or why it does not."""
     rule = pack.rule(rule_name)
-    run = pack.run(text)
+    run = pack.run(text, exhaustive=True)
     result = Explanation(rule)
     result.matches = [m for m in run.matches if m.rule == rule.name]
     result.spans = _spans_by_type(run, rule)

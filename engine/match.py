@@ -22,7 +22,7 @@ from .resolve import resolve
 from .text import Sentence, Token, normalize, split_sentences, tokenize
 
 DEFAULT_TIMEOUT = 2.0
-GRAMMAR_CHUNK = 1 << 16  # characters of whole sentences a grammar finder scans per time bound
+CLASS_CACHE_SIZE = 200_000
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,9 @@ class DocumentRun:
     """The state of one document while a pack runs over it."""
 
     def __init__(self, pack: CompiledPack, text: str, doc_id: str | None = None,
-                 timeout: float = DEFAULT_TIMEOUT):
+                 timeout: float = DEFAULT_TIMEOUT, exhaustive: bool = False):
         self.pack = pack
+        self.exhaustive = exhaustive
         self.text = text
         self.doc_id = doc_id
         self.timeout = timeout
@@ -75,6 +76,7 @@ class DocumentRun:
             {t.fold for t in self.tokens[s.first_token:s.last_token]} for s in self.sentences]
         self._token_ends = [tok.end for tok in self.tokens]
         self.matches: list[Match] = []
+        self.active: list[int] = []
 
     # ---- typed spans -------------------------------------------------------------------
     def add_span(self, type_name: str, first: int, last: int, value: Any,
@@ -89,44 +91,50 @@ class DocumentRun:
             self.sentence_features[sentence].add(type_feature(type_name))
             self._encoded.pop(sentence, None)
 
-    def find_base_spans(self) -> None:
-        """Lexicon hits, grammar hits and token classes: everything rules build on."""
-        for sentence in self.sentences:
+    def active_sentences(self) -> list[int]:
+        """Sentences where some rule of some stage could match, were every type present there.
+
+        Lexicons, grammars and token classes are looked up only in these sentences, so text
+        that no rule could touch costs nothing beyond tokenizing it.
+        """
+        if self.exhaustive or any(self.pack.rules[i].features is None or
+               self.pack.rules[i].features & self._document_words()
+               for stage in self.pack.stages for i in stage.document_rules):
+            return list(range(len(self.sentences)))
+        types = self.pack.type_features
+        return [n for n, words in enumerate(self.sentence_features)
+                if any(stage.sentence_index.candidates(words | types)
+                       for stage in self.pack.stages)]
+
+    def _document_words(self) -> set[str]:
+        return set().union(*self.sentence_features) | self.pack.type_features
+
+    def find_base_spans(self, active: list[int]) -> None:
+        """Lexicon hits, grammar hits and token classes in the active sentences."""
+        normalized = normalize(self.text) if self.pack.grammars else ""
+        for index in active:
+            sentence = self.sentences[index]
             for hit in self.pack.lexicon.find(self.tokens, sentence.first_token,
                                               sentence.last_token):
                 self.add_span(hit.entry.type, hit.first, hit.last, hit.entry.value(),
                               TypeKind.LEXICON)
-        if self.pack.grammars:
-            self._grammar_spans()
-        if self.pack.token_classes:
-            self._token_class_tags()
+            if self.pack.grammars:
+                self._grammar_spans(sentence, normalized)
+            if self.pack.token_classes:
+                self._token_class_tags(sentence)
 
-    def _grammar_spans(self) -> None:
-        normalized = normalize(self.text)
-        starts = {tok.start: i for i, tok in enumerate(self.tokens)}
-        ends = {tok.end: i for i, tok in enumerate(self.tokens)}
-        chunks = self._chunks()
+    def _grammar_spans(self, sentence: Sentence, normalized: str) -> None:
+        """Grammar hits inside one sentence, aligned to its tokens."""
+        tokens = self.tokens[sentence.first_token:sentence.last_token]
+        starts = {tok.start: i for i, tok in enumerate(tokens, sentence.first_token)}
+        ends = {tok.end: i for i, tok in enumerate(tokens, sentence.first_token)}
+        piece = normalized[sentence.start:sentence.end]
         for name, grammar in self.pack.grammars.items():
-            for begin, end in chunks:
-                for hit in self._grammar_hits(grammar, normalized[begin:end]):
-                    first, last = starts.get(begin + hit.start), ends.get(begin + hit.end)
-                    if first is None or last is None:
-                        continue
-                    if self._sentence_of[first] == self._sentence_of[last]:
-                        self.add_span(name, first, last + 1, hit.value, TypeKind.GRAMMAR)
-
-    def _chunks(self) -> list[tuple[int, int]]:
-        """The text as runs of whole sentences of about GRAMMAR_CHUNK characters each."""
-        chunks: list[tuple[int, int]] = []
-        begin: int | None = None
-        for sentence in self.sentences:
-            begin = sentence.start if begin is None else begin
-            if sentence.end - begin >= GRAMMAR_CHUNK:
-                chunks.append((begin, sentence.end))
-                begin = None
-        if begin is not None:
-            chunks.append((begin, self.sentences[-1].end))
-        return chunks
+            for hit in self._grammar_hits(grammar, piece):
+                first = starts.get(sentence.start + hit.start)
+                last = ends.get(sentence.start + hit.end)
+                if first is not None and last is not None:
+                    self.add_span(name, first, last + 1, hit.value, TypeKind.GRAMMAR)
 
     def _grammar_hits(self, grammar, text: str) -> list:
         """A grammar type's hits in a piece of text, under the time bound."""
@@ -135,17 +143,19 @@ class DocumentRun:
         except MatchTimeout as exc:
             raise MatchTimeout(self.doc_id, exc.message) from None
 
-    def _token_class_tags(self) -> None:
-        cache: dict[str, list[str]] = {}
+    def _token_class_tags(self, sentence: Sentence) -> None:
+        cache = self.pack.class_cache
+        if len(cache) > CLASS_CACHE_SIZE:
+            cache.clear()
         classes = list(enumerate(self.pack.token_classes))
-        for i, tok in enumerate(self.tokens):
-            tags = cache.get(tok.norm)
+        for i in range(sentence.first_token, sentence.last_token):
+            norm = self.tokens[i].norm
+            tags = cache.get(norm)
             if tags is None:
-                tags = self._classes_of(tok.norm, classes)
-                cache[tok.norm] = tags
+                tags = cache[norm] = self._classes_of(norm, classes)
             if tags:
                 self._start_tags[i].extend((0, tag) for tag in tags)
-                self._encoded.pop(self._sentence_of[i], None)
+        self._encoded.pop(self._sentence_of[sentence.first_token], None)
 
     def _classes_of(self, norm: str, classes: list) -> list[str]:
         """The `/regex/` token classes a token's text is in; MatchTimeout for a runaway regex."""
@@ -196,7 +206,8 @@ class DocumentRun:
     # ---- rules -------------------------------------------------------------------------
     def run(self) -> list[Match]:
         """All matches of the pack, resolved, in document order."""
-        self.find_base_spans()
+        self.active = self.active_sentences()
+        self.find_base_spans(self.active)
         kept: list[Match] = []
         for stage in self.pack.stages:
             found = self._run_sentence_rules(stage.sentence_index)
@@ -212,8 +223,10 @@ class DocumentRun:
     def _run_sentence_rules(self, index) -> list[Match]:
         found: list[Match] = []
         rules = self.pack.rules
-        for s_index, features in enumerate(self.sentence_features):
-            candidates = index.candidates(features)
+        every_rule = set(index.always).union(*index.by_feature.values())
+        for s_index in self.active:
+            candidates = (every_rule if self.exhaustive
+                          else index.candidates(self.sentence_features[s_index]))
             if not candidates:
                 continue
             enc = self.encoded_sentence(s_index)
@@ -229,7 +242,7 @@ class DocumentRun:
         found: list[Match] = []
         for rule_index in rule_indexes:
             rule = self.pack.rules[rule_index]
-            if rule.features is None or rule.features & features:
+            if self.exhaustive or rule.features is None or rule.features & features:
                 found.extend(self._matches(rule, enc, None))
         return found
 
@@ -249,7 +262,7 @@ class DocumentRun:
         When every match must begin at a token with one of the rule's first features, the
         program is tried only at those cells instead of at every position of the sentence.
         """
-        if rule.first is None or enc.positions is None:
+        if rule.first is None or enc.positions is None or self.exhaustive:
             yield from rule.matcher.finditer(enc.text, timeout=self.timeout)
             return
         match_at, text, end = rule.matcher.match, enc.text, 0

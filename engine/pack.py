@@ -43,9 +43,15 @@ class Pack:
         """A rule by qualified (file.name) or unique short name; KeyError with a hint if none."""
         return self.compiled.rule(name)
 
-    def run(self, text: str, doc_id: str | None = None) -> DocumentRun:
-        """Run the pack over one text and return the run (matches, tokens, spans)."""
-        document_run = DocumentRun(self.compiled, text, doc_id, self.timeout)
+    def run(self, text: str, doc_id: str | None = None, exhaustive: bool = False
+            ) -> DocumentRun:
+        """Run the pack over one text and return the run (matches, tokens, spans).
+
+        `exhaustive=True` turns the prefilter off: typed spans are looked up in every sentence
+        and every rule is tried everywhere (for explaining and for testing the prefilter);
+        the matches are the same, only slower.
+        """
+        document_run = DocumentRun(self.compiled, text, doc_id, self.timeout, exhaustive)
         document_run.run()
         return document_run
 

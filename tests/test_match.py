@@ -427,13 +427,11 @@ def test_one_megabyte_text(make_pack) -> None:
     assert match.captures["p"].value["name"] == "Deir ez-Zor"
 
 
-def test_grammar_spans_are_found_chunk_by_chunk(make_pack, monkeypatch) -> None:
+def test_grammar_spans_are_found_sentence_by_sentence(make_pack) -> None:
     pack = make_pack(rule_yaml("{n:NUMBER} soldiers"))
     text = " ".join(f"Army said {n} soldiers left." for n in range(40, 90))
     whole = [(m.start, m.end, m.captures["n"].value["value"]) for m in pack.extract(text)]
     assert [value for _, _, value in whole] == list(range(40, 90))
-    monkeypatch.setattr(engine.match, "GRAMMAR_CHUNK", 60)
-    assert [(m.start, m.end, m.captures["n"].value["value"]) for m in pack.extract(text)] == whole
 
 
 # ---------------------------------------------------------------- any text

@@ -1,0 +1,96 @@
+"""The prefilter changes speed, never results: a pruned run equals an exhaustive one.
+
+Random packs are drawn from a pool of patterns covering every language form; random texts are
+drawn from a soup of words those patterns care about. For each pair, the matches of the normal
+run (sentences pruned, rules picked by required words, programs tried only where their first
+token can be) equal those of the exhaustive run (every rule tried everywhere).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import engine
+from engine.prefilter import first_features, required_clauses
+
+FIXTURES = Path(__file__).parent / "fixtures" / "prefilter"
+POOL = [
+    "{n:NUMBER} {v:VICTIM} @DIED",
+    "{v:VICTIM} (were | was)? @DIED ... in {p:PLACE}",
+    "{a:ACTOR} (struck | hit~ | pounded) ...{0,3} {p:PLACE}?",
+    "killing {n:NUMBER} {v:VICTIM}?",
+    "(?<! no) casualties",
+    "{p:PLACE[kind=city]} (?= ,)",
+    "!(no | not) {v:VICTIM} fled",
+    "^ {p:PLACE} :",
+    "toll (rose | climbed) to {n:NUMBER} $",
+    "/[0-9]{4}/ attacks?",
+    "{w:WORD} {v:VICTIM} @DIED",
+    "{x:NAME} said",
+    "_ {p:PLACE} _",
+    "({a:ACTOR} ...)? @DIED",
+]
+CASCADE = [
+    ("Kill", "{k:Kill} ... {p:PLACE}"),
+    ("Strike", "{s:Strike} (and | ,) {k:Kill}"),
+]
+SOUP = ["Hama", "Deir", "Ezzor", "Syria", "killed", "died", "slain", "were", "was", "12", "two",
+        "hundred", "civilians", "soldiers", "people", "children", "Russian", "jets", "struck",
+        "hits", "pounded", "in", "no", "casualties", "fled", ",", ".", ":", "toll", "rose", "to",
+        "2016", "attacks", "said", "Ahmed", "Saleh", "the", "army", "rebels", "\n\n", "killing",
+        "Deir-Ezzor", "about", "at", "least", "and"]
+
+
+def _pack_yaml(seed: int) -> str:
+    rng = random.Random(seed)
+    lines = ["rules:"]
+    for n, pattern in enumerate(rng.sample(POOL, 8)):
+        label = "Kill" if "@DIED" in pattern else rng.choice(["Strike", "Other"])
+        lines += [f"  - name: r{n}", f"    label: {label}", f"    pattern: {pattern!r}",
+                  f"    priority: {rng.randint(0, 3)}"]
+        if rng.random() < 0.2:
+            lines.append("    overlap: all" if label == "Other" else "    scope: sentence")
+    for n, (label, pattern) in enumerate(CASCADE):
+        lines += [f"  - name: c{n}", f"    label: Cascade{label}", f"    pattern: {pattern!r}"]
+    lines += ["  - name: doc", "    scope: document", "    pattern: 'rebels ... fled'"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def packs(tmp_path_factory) -> list[engine.Pack]:
+    loaded = []
+    for seed in range(4):
+        folder = tmp_path_factory.mktemp(f"pack{seed}")
+        shutil.copy(FIXTURES / "lexicons.yaml", folder / "lexicons.yaml")
+        (folder / "rules.yaml").write_text(_pack_yaml(seed), encoding="utf-8")
+        loaded.append(engine.load(folder, cache=False))
+    return loaded
+
+
+def _summary(run) -> list[tuple]:
+    return [(m.rule, m.start, m.end, repr(m.fields)) for m in run.matches]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.sampled_from(SOUP), min_size=1, max_size=60), which=st.integers(0, 3))
+def test_pruned_run_equals_exhaustive_run(packs, words: list[str], which: int) -> None:
+    pack = packs[which]
+    text = " ".join(words)
+    assert _summary(pack.run(text)) == _summary(pack.run(text, exhaustive=True))
+
+
+def test_the_pool_exercises_the_prefilter(packs) -> None:
+    """Guard against a vacuous property: most rules have clauses and first features."""
+    compiled = packs[0].compiled
+    look = lambda name: compiled.macros.get(name, (None,))[0]  # noqa: E731
+    rules = compiled.rules
+    assert sum(bool(required_clauses(r.pattern, look)) for r in rules) >= len(rules) - 2
+    assert sum(first_features(r.pattern, look) is not None for r in rules) >= len(rules) // 2
+    text = "About 12 civilians were killed in Hama. Russian jets struck Syria, no casualties."
+    assert packs[0].extract(text)
