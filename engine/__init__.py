@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from .errors import InputError, MatchTimeout, RuleError, RuleErrors, RulecraftError  # noqa: E402
+from .errors import InputError, MatchTimeout, RulecraftError, RuleError, RuleErrors  # noqa: E402
 from .model import Capture, DocResult, Event, Match  # noqa: E402
 from .pack import Pack, load  # noqa: E402
 

@@ -57,7 +57,8 @@ def _engine_key() -> str:
     package = Path(__file__).resolve().parent
     for path in sorted([*package.glob("*.py"), *data_dir("grammar").glob("*.lark")]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    versions = f"{FORMAT}|{__version__}|{sys.version_info[:2]}|{lark.__version__}|{regex.__version__}"
+    versions = (f"{FORMAT}|{__version__}|{sys.version_info[:2]}|"
+                f"{lark.__version__}|{regex.__version__}")
     return f"{versions}|{digest.hexdigest()}"
 
 

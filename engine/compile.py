@@ -36,8 +36,8 @@ from .prefilter import (
     PrefilterIndex,
     first_features,
     required_clauses,
-    type_feature,
     required_features,
+    type_feature,
 )
 
 REFERENCE = re.compile(r"[A-Za-z_]\w*(?:\.\w+)*\Z")
@@ -137,21 +137,34 @@ class CompiledPack:
         matches = [r for r in self.rules if r.short_name == name]
         if len(matches) == 1:
             return matches[0]
-        known = [r.name for r in self.rules]
+        known = [r.name for r in self.rules] + [r.short_name for r in self.rules]
         hint = did_you_mean(name, known) or ("ambiguous: " + ", ".join(r.name for r in matches)
                                              if matches else None)
         raise KeyError(f"no rule {name!r}" + (f" ({hint})" if hint else ""))
 
 
-def compile_pack(source: PackSource) -> CompiledPack:
-    """Compile every declaration of a pack; raise RuleErrors listing all problems."""
-    return _PackCompiler(source).compile()
+def compile_pack(source: PackSource, load_errors: list[RuleError] = ()) -> CompiledPack:
+    """Compile every declaration of a pack; raise RuleErrors listing all problems.
+
+    `load_errors` from reading the pack are reported together with the compile errors; when a
+    whole file could not be read, unknown-type and unknown-macro errors are left out, since the
+    missing file may have declared them.
+    """
+    return _PackCompiler(source, list(load_errors)).compile()
+
+
+FILE_LEVEL_LOAD_ERRORS = {"E100", "E101", "E102", "E103", "E104", "E105", "E106", "E107"}
+FOLLOW_ON_ERRORS = {"E301", "E302"}
 
 
 class _PackCompiler:
-    def __init__(self, source: PackSource):
+    def __init__(self, source: PackSource, load_errors: list[RuleError] | None = None):
         self.source = source
         self.errors = ErrorCollector()
+        self._load_errors = load_errors or []
+        for error in self._load_errors:
+            self.errors.add(error)
+        self._file_missing = any(e.code in FILE_LEVEL_LOAD_ERRORS for e in self._load_errors)
         self.parser = Parser()
         self.classes = TokenClasses()
         self.filters = TypeFilters()
@@ -184,6 +197,8 @@ class _PackCompiler:
     def _add(self, error: RuleError) -> None:
         """Collect an error once (a macro's error would otherwise repeat for every user)."""
         key = (error.code, error.message, error.location)
+        if self._file_missing and error.code in FOLLOW_ON_ERRORS:
+            return
         if key not in self._reported:
             self._reported.add(key)
             self.errors.add(error)

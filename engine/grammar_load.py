@@ -32,15 +32,15 @@ class GrammarSource:
     path: Path | None
 
     @classmethod
-    def read(cls, type_name: str, path: Path, shown: str, declared: Location | None) -> GrammarSource:
+    def read(cls, name: str, path: Path, shown: str, declared: Location | None) -> GrammarSource:
         """The grammar in a `.lark` file; E310 at `declared` (else the file) when unreadable."""
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             why = exc.strerror if isinstance(exc, OSError) else str(exc)
-            message = f"cannot read grammar file for {type_name}: {path} ({why})"
+            message = f"cannot read grammar file for {name}: {path} ({why})"
             raise CompileError("E310", message, declared or Location(shown, 1, 1)) from exc
-        return cls(type_name, text, shown, path)
+        return cls(name, text, shown, path)
 
     @property
     def lark_name(self) -> str:

@@ -301,7 +301,6 @@ def _add_part(parts: dict[str, Any], key: str, value: Any) -> None:
         parts[key] = [parts[key], value]
 
 
-
 # --- compiling: load (E310), parsers, finder (E311) -------------------------------------------
 
 

@@ -129,15 +129,20 @@ class PackSource:
     sources: tuple[Path, ...] = ()
 
 
-def load_pack(path: str | Path) -> PackSource:
-    """Read a pack folder or file; raise RuleErrors listing every problem found."""
+def load_pack(path: str | Path, errors: ErrorCollector | None = None) -> PackSource:
+    """Read a pack folder or file; raise RuleErrors listing every problem found.
+
+    Given a collector, problems are added to it instead and what could be read is returned,
+    so that a later stage can report its own errors in the same run.
+    """
     root = Path(path)
-    errors = ErrorCollector()
-    files = _pack_files(root, errors)
-    reader = _PackReader(root if root.is_dir() else root.parent, errors)
+    collector = errors if errors is not None else ErrorCollector()
+    files = _pack_files(root, collector)
+    reader = _PackReader(root if root.is_dir() else root.parent, collector)
     for file in files:
         reader.read_file(file)
-    errors.raise_if_any()
+    if errors is None:
+        collector.raise_if_any()
     return reader.result(root, files)
 
 
@@ -383,16 +388,21 @@ class _PackReader:
         if name is not None and "pattern" not in item:
             self._error("E111", f"rule {name} has no 'pattern'", item.key_loc("name"))
             return None
-        if name is None or not self._expect(pattern, YStr, f"pattern of rule {name}", item.loc):
+        if pattern is not None and not self._expect(pattern, YStr, f"pattern of rule {name}",
+                                                    item.loc):
             return None
-        labels = self._labels(item)
+        rule = self._rule_decl(item, name or "?", pattern)  # checked even when the name is bad
+        return rule if name is not None and pattern is not None else None
+
+    def _rule_decl(self, item: YMap, name: str, pattern: YStr | None) -> RuleDecl:
         return RuleDecl(
-            name=name, short_name=str(item["name"]), labels=labels,
-            pattern=_pattern_text(pattern), fields=tuple(self._fields(item)),
-            examples=tuple(self._examples(item)), priority=self._priority(item),
+            name=name, short_name=str(item.get("name", "?")), labels=self._labels(item),
+            pattern=_pattern_text(pattern) if pattern is not None else None,
+            fields=tuple(self._fields(item)), examples=tuple(self._examples(item)),
+            priority=self._priority(item),
             overlap=self._choice(item, "overlap", OVERLAP_POLICIES, None),
             scope=self._choice(item, "scope", SCOPES, "sentence"),
-            loc=item.key_loc("name") or item.loc,
+            loc=item.key_loc("name") if "name" in item else item.loc,
             description=str(item["description"]) if "description" in item else None)
 
     def _rule_name(self, item: YMap, path: Path) -> str | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from .cache import cached
 from .compile import CompiledPack, CompiledRule, compile_pack
 from .document import Document
-from .errors import InputError
+from .errors import ErrorCollector, InputError
 from .load import load_pack
 from .match import DEFAULT_TIMEOUT, DocumentRun
 from .model import DocResult, Event, Match
@@ -126,13 +126,15 @@ def load(path: str | Path | None = None, *, timeout: float = DEFAULT_TIMEOUT,
     """
     pack_path = Path(path) if path is not None else default_pack_path()
     if not cache:
-        return Pack(compile_pack(load_pack(pack_path)), pack_path, timeout)
+        return Pack(_compile_with_sources(pack_path)[0], pack_path, timeout)
     return Pack(cached(pack_path, lambda: _compile_with_sources(pack_path)), pack_path, timeout)
 
 
 def _compile_with_sources(pack_path: Path) -> tuple[CompiledPack, tuple[Path, ...]]:
-    source = load_pack(pack_path)
-    return compile_pack(source), source.sources
+    """Load and compile, reporting the errors of both stages together."""
+    load_errors = ErrorCollector()
+    source = load_pack(pack_path, load_errors)
+    return compile_pack(source, load_errors.errors), source.sources
 
 
 # ---- processes -------------------------------------------------------------------------------

@@ -171,7 +171,9 @@ def first_features(node: ast.Node, macro: MacroLookup) -> Features | None:
     if isinstance(node, ast.Capture):
         if node.body is not None:
             return first_features(node.body, macro)
-        return None if node.type_name in BUILTIN_TYPES else frozenset({type_feature(node.type_name)})
+        if node.type_name in BUILTIN_TYPES:
+            return None
+        return frozenset({type_feature(node.type_name)})
     if isinstance(node, ast.MacroRef):
         body = macro(node.name)
         return None if body is None else first_features(body, macro)

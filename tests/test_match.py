@@ -15,7 +15,6 @@ from conftest import rule_yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import engine.match
 from engine.errors import MatchTimeout
 from engine.pack import Pack
 

@@ -211,8 +211,6 @@ rules:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="load.py raises its errors before compile.py runs, so "
-                   "`check` shows compile errors only once every load error is fixed")
 def test_load_and_compile_errors_are_reported_together(tmp_path: Path) -> None:
     (tmp_path / "rules.yaml").write_text(MIXED, encoding="utf-8")
     with pytest.raises(RuleErrors) as info:
@@ -220,8 +218,6 @@ def test_load_and_compile_errors_are_reported_together(tmp_path: Path) -> None:
     assert {e.code for e in info.value.errors} >= {"E117", "E301"}
 
 
-@pytest.mark.xfail(strict=True, reason="load.py: a rule with a duplicate name is dropped "
-                   "before its other keys are checked")
 def test_duplicate_rule_is_still_checked(tmp_path: Path) -> None:
     (tmp_path / "rules.yaml").write_text(
         "rules:\n  - name: r\n    pattern: a\n  - name: r\n    pattern: b\n    priority: high\n",
@@ -231,8 +227,6 @@ def test_duplicate_rule_is_still_checked(tmp_path: Path) -> None:
     assert [e.code for e in info.value.errors] == ["E119", "E120"]
 
 
-@pytest.mark.xfail(strict=True, reason="compile.py CompiledPack.rule: the hint only looks at "
-                   "qualified names, so a typo in a short name gets no 'did you mean'")
 def test_unknown_short_rule_name_gets_a_hint(toll) -> None:
     with pytest.raises(KeyError, match="did you mean 'toll'"):
         toll.rule("tol")

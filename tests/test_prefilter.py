@@ -77,7 +77,8 @@ def _summary(run) -> list[tuple]:
     return [(m.rule, m.start, m.end, repr(m.fields)) for m in run.matches]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(words=st.lists(st.sampled_from(SOUP), min_size=1, max_size=60), which=st.integers(0, 3))
 def test_pruned_run_equals_exhaustive_run(packs, words: list[str], which: int) -> None:
     pack = packs[which]
