@@ -146,27 +146,49 @@ def _init_worker(pack: Pack | None, path: Path | None, timeout: float) -> None:
     _WORKER_PACK = pack if pack is not None else load(path, timeout=timeout)
 
 
-def _work(args: tuple[Document, bool, str | None]) -> DocResult:
-    document, with_events, date = args
+BATCH_CHARS = 200_000  # text sent to a worker per task: large enough to amortise the IPC
+BATCH_DOCS = 64
+
+
+def _work(batch: list[tuple[Document, str | None]], with_events: bool) -> list[DocResult]:
     assert _WORKER_PACK is not None
-    return _WORKER_PACK.process(document, with_events, date)
+    return [_WORKER_PACK.process(document, with_events, date) for document, date in batch]
+
+
+def _batches(work: Iterator[tuple[Document, str | None]]
+             ) -> Iterator[list[tuple[Document, str | None]]]:
+    """Consecutive documents grouped by size, so one task carries enough work."""
+    batch: list[tuple[Document, str | None]] = []
+    size = 0
+    for item in work:
+        batch.append(item)
+        size += len(item[0].text)
+        if size >= BATCH_CHARS or len(batch) >= BATCH_DOCS:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def _parallel(pack: Pack, work: Iterator[tuple[Document, str | None]], jobs: int,
               with_events: bool) -> Iterator[DocResult]:
-    """Process documents in `jobs` worker processes, a bounded number in flight, in order."""
+    """Process documents in `jobs` worker processes, in input order.
+
+    Documents travel in batches; at most a few batches per worker are in flight, so memory
+    stays bounded however long the input is.
+    """
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     inherited = pack if context.get_start_method() == "fork" else None
-    window = max(4, jobs * 8)
+    window = jobs * 3
     with context.Pool(jobs, _init_worker, (inherited, pack.path, pack.timeout)) as pool:
         pending: deque = deque()
-        for document, date in work:
-            pending.append(pool.apply_async(_work, ((document, with_events, date),)))
+        for batch in _batches(work):
+            pending.append(pool.apply_async(_work, (batch, with_events)))
             if len(pending) >= window:
-                yield pending.popleft().get()
+                yield from pending.popleft().get()
         while pending:
-            yield pending.popleft().get()
+            yield from pending.popleft().get()
 
 
 def cpu_count() -> int:
