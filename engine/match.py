@@ -19,7 +19,7 @@ from .errors import MatchTimeout
 from .model import Capture, Match
 from .prefilter import type_feature
 from .resolve import resolve
-from .text import Sentence, Token, normalize, split_sentences, tokenize
+from .text import Sentence, Token, normalize, split_sentences, token_folds, tokenize
 
 DEFAULT_TIMEOUT = 2.0
 CLASS_CACHE_SIZE = 200_000
@@ -65,18 +65,28 @@ class DocumentRun:
         self.text = text
         self.doc_id = doc_id
         self.timeout = timeout
-        self.tokens: list[Token] = tokenize(text)
-        self.sentences: list[Sentence] = split_sentences(text, self.tokens)
+        spans = sentence_spans(text)
+        self.sentence_features: list[set[str]] = [token_folds(text, a, b) for a, b in spans]
+        self.active: list[int] = self.active_sentences()
+        self.tokens: list[Token] = []
+        self.sentences: list[Sentence] = self._tokenize(spans, set(self.active))
         self.spans: list[TypeSpan] = []
         self._start_tags: list[list[tuple[int, str]]] = [[] for _ in self.tokens]
         self._end_tags: list[list[str]] = [[] for _ in self.tokens]
         self._sentence_of = _sentence_index(self.sentences, len(self.tokens))
         self._encoded: dict[int, Encoded] = {}
-        self.sentence_features: list[set[str]] = [
-            {t.fold for t in self.tokens[s.first_token:s.last_token]} for s in self.sentences]
         self._token_ends = [tok.end for tok in self.tokens]
         self.matches: list[Match] = []
-        self.active: list[int] = []
+
+    def _tokenize(self, spans: list[tuple[int, int]], active: set[int]) -> list[Sentence]:
+        """Tokens of the active sentences only; the others keep an empty token range."""
+        sentences = []
+        for index, (start, end) in enumerate(spans):
+            first = len(self.tokens)
+            if index in active:
+                self.tokens.extend(tokenize(self.text, start, end))
+            sentences.append(Sentence(start, end, first, len(self.tokens)))
+        return sentences
 
     # ---- typed spans -------------------------------------------------------------------
     def add_span(self, type_name: str, first: int, last: int, value: Any,
@@ -94,13 +104,14 @@ class DocumentRun:
     def active_sentences(self) -> list[int]:
         """Sentences where some rule of some stage could match, were every type present there.
 
-        Lexicons, grammars and token classes are looked up only in these sentences, so text
-        that no rule could touch costs nothing beyond tokenizing it.
+        Only these sentences are tokenized, and lexicons, grammars and token classes are looked
+        up only there, so text that no rule could touch costs little more than finding its
+        sentences and words.
         """
         if self.exhaustive or any(self.pack.rules[i].features is None or
                self.pack.rules[i].features & self._document_words()
                for stage in self.pack.stages for i in stage.document_rules):
-            return list(range(len(self.sentences)))
+            return list(range(len(self.sentence_features)))
         types = self.pack.type_features
         return [n for n, words in enumerate(self.sentence_features)
                 if any(stage.sentence_index.candidates(words | types)
@@ -206,7 +217,6 @@ class DocumentRun:
     # ---- rules -------------------------------------------------------------------------
     def run(self) -> list[Match]:
         """All matches of the pack, resolved, in document order."""
-        self.active = self.active_sentences()
         self.find_base_spans(self.active)
         kept: list[Match] = []
         for stage in self.pack.stages:
@@ -329,6 +339,11 @@ def _start_field(tags: list[tuple[int, str]]) -> str:
         return ""
     ordered = sorted(tags, key=lambda t: -t[0])
     return ";" + ";".join(tag for _, tag in ordered) + ";"
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """The sentences of a text as character spans."""
+    return [(s.start, s.end) for s in split_sentences(text, tokenize(text))]
 
 
 def _sentence_index(sentences: list[Sentence], count: int) -> list[int]:

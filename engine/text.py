@@ -179,6 +179,9 @@ _TOKEN_RE = regex.compile(
     regex.V1 | regex.VERBOSE,
 )
 _KINDS = {"number": TokenKind.NUMBER, "word": TokenKind.WORD, "punct": TokenKind.PUNCT}
+# The same tokens without groups, so that `findall` returns their texts with no match objects.
+_TOKEN_TEXT_RE = regex.compile(regex.sub(r"\(\?P<\w+>", "(?:", _TOKEN_RE.pattern),
+                               regex.V1 | regex.VERBOSE)
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -220,6 +223,13 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
         for m in _TOKEN_RE.finditer(text, start, len(text) if end is None else end)
         for word in (m.group(),)
     ]
+
+
+def token_folds(text: str, start: int = 0, end: int | None = None) -> set[str]:
+    """The folds of the tokens of `text[start:end]`, without building tokens (fast)."""
+    forms = _forms
+    return {forms(word)[1] for word in
+            _TOKEN_TEXT_RE.findall(text, start, len(text) if end is None else end)}
 
 
 def __getattr__(name: str):

@@ -95,3 +95,21 @@ def test_the_pool_exercises_the_prefilter(packs) -> None:
     assert sum(first_features(r.pattern, look) is not None for r in rules) >= len(rules) // 2
     text = "About 12 civilians were killed in Hama. Russian jets struck Syria, no casualties."
     assert packs[0].extract(text)
+
+
+TEXT_PIECES = ["Hama", "U.S.", "3.5", "1,200", "km", "F-16", "'s", "\u2019", ".", "?", "!", " ",
+               "\n", "\n\n", "Deir-Ezzor", "\u00ad", "e\u0301", "\u2026", "\"", "(", ")", "Mr.",
+               "The", "they", "\u0661\u066c\u0662", "\U0001F4A5", "\t", "\x1d", "said."]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(TEXT_PIECES), max_size=40))
+def test_tokenizing_sentence_by_sentence_equals_tokenizing_the_whole(pieces: list[str]) -> None:
+    from engine.match import sentence_spans
+    from engine.text import token_folds, tokenize
+
+    text = "".join(pieces)
+    whole = tokenize(text)
+    spans = sentence_spans(text)
+    assert [t for a, b in spans for t in tokenize(text, a, b)] == whole
+    assert set().union(*[token_folds(text, a, b) for a, b in spans]) == {t.fold for t in whole}
