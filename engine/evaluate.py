@@ -8,7 +8,9 @@ summarised into one prediction, and four fields are compared:
   codes it); with no event placed, the governorate the document's matches name most often;
 - killed: the main event's `fatalities` value (its `min` for open amounts) against
   nb_civilians + nb_noncivilians, exactly;
-- cause: the main event's `cause`, mapped to FA-KES causes by the keywords of `CAUSE_CODES`;
+- cause: the main event's `cause` (else the cause of the first event that names one: a toll or
+  a clash told without its weapon belongs to the attack the article reports), mapped to FA-KES
+  causes by the keywords of `CAUSE_CODES`;
 - actor: the `fakes_actor` attribute of the lexicon entry named by the main event's `actor1`
   (a pack says how its actors map to FA-KES there), else "unknown".
 
@@ -136,7 +138,16 @@ def predict(pack: Pack, events: list[Event], matches: Sequence[Match] = ()) -> d
     fields = main.fields if main else {}
     location = location_code(fields, events) or document_location(matches)
     return {"location": location, "killed": killed_value(fields),
-            "cause": cause_code(fields.get("cause")), "actor": actor_code(pack, fields)}
+            "cause": cause_code(fields.get("cause") or first_value(events, "cause")),
+            "actor": actor_code(pack, fields)}
+
+
+def first_value(events: list[Event], key: str) -> Any:
+    """The value of `key` in the event mentioned first that has one (None if no event has)."""
+    for event in sorted(events, key=_position):
+        if event.fields.get(key) is not None:
+            return event.fields[key]
+    return None
 
 
 def document_location(matches: Sequence[Match]) -> str | None:
@@ -194,6 +205,7 @@ def cause_code(cause: Any) -> str:
 
 
 def actor_code(pack: Pack, fields: dict) -> str:
+    """The FA-KES actor code of `actor1`: its lexicon entry's `fakes_actor`, else unknown."""
     actor = fields.get("actor1")
     if not actor:
         return "unknown"
@@ -220,9 +232,8 @@ def evaluate(pack: Pack, articles: list[Article], jobs: int = 1) -> dict[str, Fi
     """Score every article; returns one FieldScore per field."""
     scores = {name: FieldScore(name) for name in FIELDS}
     docs = ((a.id, a.text) for a in articles)
-    by_id = {a.id: a for a in articles}
-    for result in pack.extract_many(docs, jobs=jobs, with_events=True, dates=_dates(articles)):
-        article = by_id[result.doc]
+    results = pack.extract_many(docs, jobs=jobs, with_events=True, dates=_dates(articles))
+    for article, result in zip(articles, results, strict=True):
         predicted = (predict(pack, list(result.events), result.matches)
                      if result.error is None else {})
         baselines = {"location": baseline_location(article.text),

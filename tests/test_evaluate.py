@@ -13,9 +13,11 @@ from engine.evaluate import (
     baseline_location,
     cause_code,
     evaluate,
+    first_value,
     read_gold,
     report,
 )
+from engine.model import Event, Match
 
 FIXTURES = Path(__file__).parent / "fixtures" / "conflict"
 PACK = Path(__file__).resolve().parents[1] / "rules" / "conflict"
@@ -65,3 +67,20 @@ def test_baselines() -> None:
     assert baseline_location("Shells hit Hama, then Aleppo.") == "hama"
     assert baseline_killed("In all 14 people were killed.") == 14
     assert baseline_killed("Nobody died.") == 0
+
+
+def test_rows_sharing_an_id_are_each_scored_against_their_own_gold() -> None:
+    pack = engine.load(PACK)
+    rows = read_gold(str(FIXTURES / "gold_duplicate_ids.csv"), "article_content", "unit_id")
+    scores = evaluate(pack, rows)
+    assert [scores[name].score for name in ("location", "killed", "cause")] == [1.0, 1.0, 1.0]
+
+
+def _event(start: int, **fields) -> Event:
+    return Event(fields, [Match("r", "Attack", start, start + 1, "x")])
+
+
+def test_first_value_takes_the_event_mentioned_first_that_has_the_field() -> None:
+    events = [_event(30, cause="shelling"), _event(10), _event(20, cause="air strike")]
+    assert first_value(events, "cause") == "air strike"
+    assert first_value(events, "actor1") is None
