@@ -148,20 +148,46 @@ class Look(Node):
     span: Span = field(default=NO_SPAN, compare=False)
 
 
+COMPARISONS = {
+    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+}
+
+
 @dataclass(frozen=True)
 class Condition:
-    """`attr=v1|v2` or `attr!=v1|v2` inside a type filter."""
+    """`attr=v1|v2`, `attr!=v1|v2` or a comparison `attr>=100` inside a type filter."""
 
     attr: str
     values: tuple[str, ...]
     negated: bool = False
     span: Span = field(default=NO_SPAN, compare=False)
+    op: str = "="
+
+    @property
+    def operator(self) -> str:
+        return "!=" if self.negated else self.op
 
     def accepts(self, value: object) -> bool:
         """Whether a span's value (a dict of attributes) meets this condition."""
         found = value.get(self.attr) if isinstance(value, dict) else None
+        if self.op in COMPARISONS:
+            number = _as_number(found)
+            limit = _as_number(self.values[0])
+            return number is not None and limit is not None and COMPARISONS[self.op](number, limit)
         present = found is not None and _fold_value(found) in {_fold_value(v) for v in self.values}
         return present != self.negated
+
+
+def _as_number(value: object) -> float | None:
+    if isinstance(value, dict):
+        value = value.get("value") if value.get("value") is not None else value.get("min")
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(str(value).replace(",", "")) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _fold_value(value: object) -> str:
@@ -247,7 +273,7 @@ def _print_capture(node: Capture) -> str:
 def print_condition(condition: Condition) -> str:
     """A filter condition in the pattern language."""
     values = "|".join(_print_filter_value(v) for v in condition.values)
-    return f"{condition.attr}{'!=' if condition.negated else '='}{values}"
+    return f"{condition.attr}{condition.operator}{values}"
 
 
 def _print_filter_value(value: str) -> str:

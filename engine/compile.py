@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import regex
@@ -41,16 +42,46 @@ from .prefilter import (
 )
 
 REFERENCE = re.compile(r"[A-Za-z_]\w*(?:\.\w+)*\Z")
+_EXPRESSION_TERM = re.compile(r'\s*("(?:[^"\\]|\\.)*"|[A-Za-z_]\w*(?:\.\w+)*|-?\d+(?:\.\d+)?|[|+])')
+
+
+def expression_terms(text: str) -> list[str] | None:
+    """The terms of a field expression (`a.value + b.value | "x"`), or None if it is not one."""
+    terms, pos = [], 0
+    while pos < len(text.rstrip()):
+        match = _EXPRESSION_TERM.match(text, pos)
+        if match is None:
+            return None
+        terms.append(match.group(1))
+        pos = match.end()
+    operators = [t for t in terms if t in "|+"]
+    shape_ok = terms and terms[0] not in "|+" and terms[-1] not in "|+" and all(
+        (a in "|+") != (b in "|+") for a, b in pairwise(terms))
+    return terms if operators and shape_ok else None
+
+
+@dataclass(frozen=True)
+class Operand:
+    """One term of a field expression: a capture with a path into its value, or a constant."""
+
+    capture: str | None
+    path: tuple[str, ...] = ()
+    constant: Any = None
 
 
 @dataclass(frozen=True)
 class FieldGetter:
-    """How to fill one output field: from a capture (and a path into its value) or a constant."""
+    """How to fill one output field: from a capture (and a path into its value) or a constant.
+
+    `alternatives` holds a field expression such as `a.value + b.value | "unknown"`: the first
+    alternative whose terms all have values wins, and terms joined by `+` are added up.
+    """
 
     name: str
     capture: str | None
     path: tuple[str, ...] = ()
     constant: Any = None
+    alternatives: tuple[tuple[Operand, ...], ...] = ()
 
 
 @dataclass
@@ -297,6 +328,10 @@ class _PackCompiler:
     def _field(self, decl: FieldDecl, program: Program) -> FieldGetter:
         captures = {slot.name for slot in program.captures if slot.name}
         value = decl.value
+        terms = expression_terms(value) if decl.is_text and isinstance(value, str) else None
+        if terms is not None:
+            return FieldGetter(decl.name, None, alternatives=self._expression(decl, terms,
+                                                                               captures))
         if decl.is_text and isinstance(value, str) and REFERENCE.match(value):
             head, *path = value.split(".")
             if head in captures:
@@ -306,6 +341,30 @@ class _PackCompiler:
                                    f"{head!r}", decl.loc, hint=did_you_mean(head, captures)
                                    or "quote the value to make it a constant")
         return FieldGetter(decl.name, None, (), value)
+
+    def _expression(self, decl: FieldDecl, terms: list[str], captures: set[str]
+                    ) -> tuple[tuple[Operand, ...], ...]:
+        alternatives, current = [], []
+        for term in terms:
+            if term in "|+":
+                if term == "|":
+                    alternatives.append(tuple(current))
+                    current = []
+                continue
+            current.append(self._operand(decl, term, captures))
+        alternatives.append(tuple(current))
+        return tuple(alternatives)
+
+    def _operand(self, decl: FieldDecl, term: str, captures: set[str]) -> Operand:
+        if term.startswith('"'):
+            return Operand(None, (), term[1:-1].replace('\\"', '"'))
+        if not REFERENCE.match(term):
+            return Operand(None, (), float(term) if "." in term else int(term))
+        head, *path = term.split(".")
+        if head not in captures:
+            raise CompileError("E306", f"field {decl.name!r} refers to unknown capture {head!r}",
+                               decl.loc, hint=did_you_mean(head, captures))
+        return Operand(head, tuple(path))
 
     @staticmethod
     def _renumber(rules: list[CompiledRule]) -> None:

@@ -359,6 +359,11 @@ def fill_fields(getters: tuple[FieldGetter, ...], captures: dict[str, Capture],
     """The output fields of a match; a field whose capture did not take part is left out."""
     fields: dict[str, Any] = {}
     for getter in getters:
+        if getter.alternatives:
+            result = _expression_value(getter.alternatives, captures, spans)
+            if result is not None:
+                fields[getter.name] = result
+            continue
         if getter.capture is None:
             fields[getter.name] = getter.constant
             continue
@@ -371,6 +376,40 @@ def fill_fields(getters: tuple[FieldGetter, ...], captures: dict[str, Capture],
         if result is not None:
             fields[getter.name] = result
     return fields
+
+
+def _expression_value(alternatives, captures: dict[str, Capture], spans: dict[str, TypeSpan]):
+    """The first alternative whose terms all have values; terms joined by `+` are summed."""
+    for terms in alternatives:
+        values = [_operand_value(t, captures, spans) for t in terms]
+        if any(v is None for v in values):
+            continue
+        if len(values) == 1:
+            return values[0]
+        numbers = [_number_of(v) for v in values]
+        if all(n is not None for n in numbers):
+            total = sum(numbers)
+            return int(total) if float(total).is_integer() else total
+    return None
+
+
+def _operand_value(term, captures: dict[str, Capture], spans: dict[str, TypeSpan]) -> Any:
+    if term.capture is None:
+        return term.constant
+    capture = captures.get(term.capture)
+    if capture is None:
+        return None
+    span = spans.get(term.capture)
+    kind, value = (span.kind, span.value) if span else (None, None)
+    return _field_value(capture, kind, value, term.path)
+
+
+def _number_of(value: Any) -> float | None:
+    if isinstance(value, dict):
+        value = value.get("value") if value.get("value") is not None else value.get("min")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return None
 
 
 def _field_value(capture: Capture, kind: TypeKind | None, value: Any, path: tuple[str, ...]):

@@ -349,8 +349,13 @@ class _ToAst(Transformer):
 
     def condition(self, attr: Token, op: Token, *values):
         texts = tuple(_filter_value(v) for v in values)
-        return ast.Condition(attr.value, texts, op.type == "NOTEQUALS",
-                             (attr.start_pos, values[-1].end_pos))
+        span = (attr.start_pos, values[-1].end_pos)
+        if op.value in ast.COMPARISONS:
+            if len(texts) != 1 or ast._as_number(texts[0]) is None:
+                self._fail("E210", f"{attr.value}{op.value} needs one number", *span,
+                           hint=f"for example {attr.value}{op.value}100")
+            return ast.Condition(attr.value, texts, False, span, op.value)
+        return ast.Condition(attr.value, texts, op.type == "NOTEQUALS", span)
 
     def type_requirement(self, lbrace: Token, name: Token, rbrace: Token):
         span = (lbrace.start_pos, rbrace.end_pos)
