@@ -63,7 +63,9 @@ def _engine_key() -> str:
 
 
 def _entry_path(directory: Path, pack_path: Path) -> Path:
-    key = hashlib.sha256(f"{_engine_key()}|{pack_path.resolve()}".encode()).hexdigest()
+    """One entry per pack and working folder (error and provenance paths are relative to it)."""
+    where = f"{pack_path.resolve()}|{Path.cwd()}"
+    key = hashlib.sha256(f"{_engine_key()}|{where}".encode()).hexdigest()
     return directory / f"{key[:32]}.pickle"
 
 

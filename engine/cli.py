@@ -14,6 +14,7 @@ from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import BinaryIO, NoReturn, TextIO
 
+from .distributed import ClusterError, extract_on_cluster
 from .emit import FORMATS, make_emitter
 from .errors import RuleError, RuleErrors
 from .inputs import InputOptions, InputProblem, iter_documents
@@ -92,6 +93,9 @@ def _add_run(sub) -> None:
     run.add_argument("--timeout", type=_positive, default=2.0, metavar="SECONDS",
                      help="time bound of one rule on one document")
     run.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
+    run.add_argument("--dask", metavar="SCHEDULER", help="run on the Dask cluster whose "
+                     "scheduler is at this address (tcp://HOST:8786) instead of --jobs; output "
+                     "stays in input order")
 
 
 def _add_eval(sub) -> None:
@@ -135,6 +139,9 @@ def _dispatch(args, out: TextIO, err: TextIO) -> int:
         return EXIT_ERRORS
     except RuleError as exc:
         print(exc.render(), file=err)
+        return EXIT_ERRORS
+    except ClusterError as exc:
+        print(f"rulecraft: {exc}", file=err)
         return EXIT_ERRORS
     except KeyboardInterrupt:
         print("rulecraft: interrupted", file=err)
@@ -239,13 +246,20 @@ def _run_all(pack: Pack, args, options: InputOptions, jobs: int, emitter, progre
             yield item
 
     with_events = args.format == "events"
-    for result in pack.extract_many(documents(), jobs=jobs, with_events=with_events):
+    for result in _extract(pack, args, documents(), jobs, with_events):
         failures += _report_problems(problems, emitter, progress)
         emitter.write(result)
         failures += result.error is not None
         progress.document(result)
     failures += _report_problems(problems, emitter, progress)
     return failures
+
+
+def _extract(pack: Pack, args, documents, jobs: int, with_events: bool):
+    """Results in input order: from local processes, or from the Dask cluster of --dask."""
+    if args.dask is None:
+        return pack.extract_many(documents, jobs=jobs, with_events=with_events)
+    return extract_on_cluster(args.dask, pack, documents, with_events=with_events)
 
 
 def _report_problems(problems: list[InputProblem], emitter, progress) -> int:
