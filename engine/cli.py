@@ -171,6 +171,9 @@ def _check_rule(pack: Pack, name: str | None) -> None:
 def cmd_check(args, out: TextIO, err: TextIO) -> int:
     try:
         pack = _load(args)
+        internal = pack.compiled.compile_programs()
+        if internal:
+            raise RuleErrors(internal)
     except RuleErrors as exc:
         if args.json:
             for error in exc.errors:

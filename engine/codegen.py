@@ -4,7 +4,8 @@ The match stage encodes each sentence as a string of cells, one per token:
 
     \\x1d <start tags> \\x1e <folded text> \\x1f <normalized text> \\x1c <end tags>
 
-framed by \\x1a at sentence boundaries. Start tags `;T#7;` mark the first token of span 7 of
+framed by \\x1a at sentence boundaries (the programs hold these control characters literally,
+which the `regex` module parses much faster than escapes). Start tags `;T#7;` mark the first token of span 7 of
 type T (a lexicon hit, a grammar hit or an earlier rule's match) and `;~3;` says the token is in
 token class 3 (a `/regex/` token); end tags `;7;` mark the last token of span 7. A pattern
 element becomes a regex over whole cells, so regex backtracking is token backtracking, and a
@@ -31,10 +32,10 @@ CELL = "\x1d"
 FOLD = "\x1e"
 NORM = "\x1f"
 ENDS = "\x1c"
-_REST = r"[^\x1a\x1d]*"
-_TAGS = r"[^\x1e]*"
-_FOLD_FIELD = r"[^\x1f]*"
-_BOUNDARY = r"(?=[\x1a\x1d])"
+_REST = "[^\x1a\x1d]*"
+_TAGS = "[^\x1e]*"
+_FOLD_FIELD = "[^\x1f]*"
+_BOUNDARY = "(?=[\x1a\x1d])"
 DEFAULT_SKIP = 8
 NAME_CONNECTORS = ("a", "al", "el", "ad", "ar", "as", "at", "az", "an", "bin", "ibn", "bint", "abu",
                    "umm", "de", "da", "di", "du", "la", "le", "van", "von", "der", "-", "'")
@@ -128,7 +129,7 @@ class Codegen:
 
     def __init__(self, scope: Scope, locate: Locator, doc_scope: bool = False):
         self.scope = scope
-        self.prefix = r"\x1a*" if doc_scope else ""
+        self.prefix = "\x1a*" if doc_scope else ""
         self._locate = [locate]
         self._macro_stack: list[str] = []
         self._behind = 0
@@ -146,18 +147,18 @@ class Codegen:
 
     # ---- cells -------------------------------------------------------------------------
     def any_cell(self) -> str:
-        return f"{self.prefix}\\x1d{_REST}"
+        return f"{self.prefix}\x1d{_REST}"
 
     def fold_cell(self, alternatives: list[str]) -> str:
         words = "|".join(regex.escape(w) for w in sorted(set(alternatives), key=len, reverse=True))
         body = words if len(alternatives) == 1 else f"(?:{words})"
-        return f"{self.prefix}\\x1d{_TAGS}\\x1e{body}\\x1f{_REST}"
+        return f"{self.prefix}\x1d{_TAGS}\x1e{body}\x1f{_REST}"
 
     def norm_cell(self, text: str) -> str:
-        return f"{self.prefix}\\x1d{_TAGS}\\x1e{_FOLD_FIELD}\\x1f{regex.escape(text)}\\x1c{_REST}"
+        return f"{self.prefix}\x1d{_TAGS}\x1e{_FOLD_FIELD}\x1f{regex.escape(text)}\x1c{_REST}"
 
     def tagged_cell(self, tag: str) -> str:
-        return f"{self.prefix}\\x1d{_TAGS}?;{tag};{_REST}"
+        return f"{self.prefix}\x1d{_TAGS}?;{tag};{_REST}"
 
     # ---- tokens ------------------------------------------------------------------------
     def emit_Word(self, node: ast.Word) -> str:
@@ -183,8 +184,8 @@ class Codegen:
 
     def emit_Anchor(self, node: ast.Anchor) -> str:
         if node.kind is ast.AnchorKind.SENTENCE_START:
-            return self.prefix + r"(?<=\x1a)"
-        return r"(?=\x1a)"
+            return self.prefix + "(?<=\x1a)"
+        return "(?=\x1a)"
 
     # ---- structure ---------------------------------------------------------------------
     def emit_Seq(self, node: ast.Seq) -> str:
@@ -282,17 +283,17 @@ class Codegen:
         """
         p, tag = self.prefix, regex.escape(type_name)
         if self._behind:
-            return (f"{p}\\x1d{_TAGS}?;{tag}#(?P={id_group});"
-                    f"(?:{_REST}{p}\\x1d)*?{_REST}?;(?P<{id_group}>\\d+);{_REST}")
-        return (f"{p}\\x1d{_TAGS}?;{tag}#(?P<{id_group}>\\d+);"
-                f"(?:{_REST}{p}\\x1d)*?{_REST}?;(?P={id_group});{_REST}")
+            return (f"{p}\x1d{_TAGS}?;{tag}#(?P={id_group});"
+                    f"(?:{_REST}{p}\x1d)*?{_REST}?;(?P<{id_group}>\\d+);{_REST}")
+        return (f"{p}\x1d{_TAGS}?;{tag}#(?P<{id_group}>\\d+);"
+                f"(?:{_REST}{p}\x1d)*?{_REST}?;(?P={id_group});{_REST}")
 
     def _builtin(self, kind: TypeKind) -> str:
         p = self.prefix
         if kind is TypeKind.WORD:
-            return f"{p}\\x1d{_TAGS}\\x1e\\p{{L}}{_REST}"
+            return f"{p}\x1d{_TAGS}\x1e\\p{{L}}{_REST}"
         stop = "|".join(NAME_STOPWORDS)
-        cap = f"{p}\\x1d{_TAGS}\\x1e(?!(?:{stop})\\x1f){_FOLD_FIELD}\\x1f\\p{{Lu}}{_REST}"
+        cap = f"{p}\x1d{_TAGS}\x1e(?!(?:{stop})\x1f){_FOLD_FIELD}\x1f\\p{{Lu}}{_REST}"
         connector = self.fold_cell(list(NAME_CONNECTORS))
         return f"{cap}(?:(?:{connector}){{0,2}}{cap})*"
 

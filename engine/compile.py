@@ -26,7 +26,7 @@ from .codegen import (
     TypeKind,
     min_tokens,
 )
-from .errors import CompileError, ErrorCollector, RuleError, did_you_mean
+from .errors import CompileError, ErrorCollector, Location, RuleError, did_you_mean
 from .grammar_types import GrammarType, number_type
 from .lexicon import LexEntry, LexiconIndex
 from .load import ExampleDecl, FieldDecl, PackSource, RuleDecl, display_name
@@ -159,6 +159,18 @@ class CompiledPack:
             features = frozenset(type_feature(t) for t in self.types)
             self.__dict__["_type_features"] = features
         return features
+
+    def compile_programs(self) -> list[RuleError]:
+        """Compile every rule's regex program now; errors here are engine bugs (E399)."""
+        errors: list[RuleError] = []
+        for rule in self.rules:
+            try:
+                rule.matcher  # noqa: B018 - compiles and keeps the program
+            except regex.error as exc:
+                loc = Location(rule.provenance.file, rule.provenance.line, 1)
+                errors.append(CompileError("E399", f"internal error compiling rule "
+                                           f"{rule.name}: {exc}", loc))
+        return errors
 
     def rule(self, name: str) -> CompiledRule:
         """A rule by qualified name (file.name) or by its short name when that is unique."""
@@ -296,13 +308,10 @@ class _PackCompiler:
             tree = self.parser.parse(decl.pattern.text, decl.pattern.locate)
             program = self._program(decl, tree)
             fields = tuple(self._field(f, program) for f in decl.fields)
-            matcher = regex.compile(program.source)
         except RuleError as err:
             self._add(err)
             return None
-        except regex.error as exc:  # a generated program that regex refuses: an engine bug
-            self._add(CompileError("E399", f"internal error compiling rule: {exc}", decl.loc))
-            return None
+        matcher = None  # compiled on first use: a large pack mostly runs a few of its rules
         macro = self._macro_body
         features = required_features(tree, macro)
         provenance = Provenance(decl.name, decl.loc.file, decl.loc.line)
