@@ -143,3 +143,24 @@ def cached(pack_path: Path, build: Callable[[], tuple[Any, Iterable[Path]]]) -> 
     payload, files = build()
     store(pack_path, files, payload)
     return payload
+
+
+def memo(kind: str, key: str, compute: Callable[[], Any]) -> Any:
+    """A value derived from `key` alone, kept on disk across processes (e.g. grammar finders)."""
+    directory = cache_dir()
+    if directory is None:
+        return compute()
+    digest = hashlib.sha256(f"{_engine_key()}|{kind}|{key}".encode()).hexdigest()
+    path = directory / f"{kind}-{digest[:32]}.pickle"
+    try:
+        with path.open("rb") as stream:
+            return pickle.load(stream)
+    except Exception:  # missing or unreadable: compute it again
+        pass
+    value = compute()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, pickle.dumps(value, protocol=5))
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass
+    return value

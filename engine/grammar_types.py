@@ -105,7 +105,7 @@ class GrammarType:
         self.finder_pattern = compiled.patterns.finder
         self.required_words = compiled.required_words
         self.parser_kind = compiled.parsers.kind
-        self._regex = regex.compile(compiled.patterns.finder, regex.POSIX)
+        self._compiled_regex: regex.Pattern | None = None  # compiled on first use
         self._scan = compile_scan(compiled.patterns.scan)
         self._parsers = compiled.parsers
         self._value_builder = value_builder
@@ -123,6 +123,7 @@ class GrammarType:
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         del state["_cached_value"]
+        state["_compiled_regex"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -179,6 +180,13 @@ class GrammarType:
     def parse_value(self, span_text: str) -> Any:
         """Parse one span and build its value; raises InputError when it does not parse."""
         return _copy_json(self._cached_value(span_text))
+
+    @property
+    def _regex(self) -> regex.Pattern:
+        """The finder, compiled on first use (a large grammar takes a noticeable while)."""
+        if self._compiled_regex is None:
+            self._compiled_regex = regex.compile(self.finder_pattern, regex.POSIX)
+        return self._compiled_regex
 
     def _match_offsets(self, text: str, timeout: float | None) -> list[tuple[int, int]]:
         try:
@@ -316,10 +324,12 @@ class _Compiled:
 
 
 def _compile(source: GrammarSource) -> _Compiled:
+    from engine.cache import memo
+
     builder = load_definitions(source)
     parsers = Parsers.build(source)
     finder = Finder(builder)
-    patterns = _finder_patterns(finder, source)
+    patterns = memo("finder", source.text, lambda: _finder_patterns(finder, source))
     terminal_names = frozenset(
         name for name, d in builder._definitions.items() if d.is_term and not name.startswith("_")
     )
