@@ -189,6 +189,7 @@ class GrammarType:
         return self._compiled_regex
 
     def _match_offsets(self, text: str, timeout: float | None) -> list[tuple[int, int]]:
+        self._regex  # noqa: B018 - compile before the clock starts: compiling is not matching
         try:
             if self._scan is None:
                 matches = self._regex.finditer(text, timeout=timeout)
