@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 from collections import deque
@@ -151,8 +152,15 @@ BATCH_DOCS = 64
 
 
 def _work(batch: list[tuple[Document, str | None]], with_events: bool) -> list[DocResult]:
+    """Process a batch in a worker; texts are not sent back (the parent has them)."""
     assert _WORKER_PACK is not None
-    return [_WORKER_PACK.process(document, with_events, date) for document, date in batch]
+    return [dataclasses.replace(_WORKER_PACK.process(document, with_events, date), text="")
+            for document, date in batch]
+
+
+def _with_texts(results: list[DocResult], batch: list[tuple[Document, str | None]]
+                ) -> list[DocResult]:
+    return [dataclasses.replace(r, text=d.text) for r, (d, _) in zip(results, batch, strict=True)]
 
 
 def _batches(work: Iterator[tuple[Document, str | None]]
@@ -184,11 +192,13 @@ def _parallel(pack: Pack, work: Iterator[tuple[Document, str | None]], jobs: int
     with context.Pool(jobs, _init_worker, (inherited, pack.path, pack.timeout)) as pool:
         pending: deque = deque()
         for batch in _batches(work):
-            pending.append(pool.apply_async(_work, (batch, with_events)))
+            pending.append((pool.apply_async(_work, (batch, with_events)), batch))
             if len(pending) >= window:
-                yield from pending.popleft().get()
+                task, sent = pending.popleft()
+                yield from _with_texts(task.get(), sent)
         while pending:
-            yield from pending.popleft().get()
+            task, sent = pending.popleft()
+            yield from _with_texts(task.get(), sent)
 
 
 def cpu_count() -> int:
