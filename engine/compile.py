@@ -7,6 +7,7 @@ stage. Every error of every rule is collected and raised at once as `RuleErrors`
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -159,6 +160,35 @@ class CompiledPack:
             features = frozenset(type_feature(t) for t in self.types)
             self.__dict__["_type_features"] = features
         return features
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every word a prefilter looks at: the words that decide where rules can match."""
+        words: set[str] = set()
+        for stage in self.stages:
+            words.update(stage.sentence_index.by_feature)
+            for clauses in stage.sentence_index.clauses.values():
+                words.update(*clauses)
+        for rule in self.rules:
+            if rule.scope == "document" and rule.features:
+                words.update(rule.features)
+        return frozenset(w for w in words if not w.startswith("#"))
+
+    def word_finder(self):
+        """The accelerator's finder of the vocabulary (built once per process), or None."""
+        if "_word_finder" not in self.__dict__:
+            from .accel import WordFinder
+
+            self.__dict__["_word_finder"] = (None if os.environ.get("RULECRAFT_NO_ACCEL")
+                                             else WordFinder.build(self.vocabulary))
+        return self.__dict__["_word_finder"]
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        for transient in ("_word_finder", "_type_features"):
+            state.pop(transient, None)
+        state["class_cache"] = {}
+        return state
 
     def compile_programs(self) -> list[RuleError]:
         """Compile every rule's regex program now; errors here are engine bugs (E399)."""

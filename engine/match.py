@@ -66,7 +66,7 @@ class DocumentRun:
         self.doc_id = doc_id
         self.timeout = timeout
         spans = sentence_spans(text)
-        self.sentence_features: list[set[str]] = [token_folds(text, a, b) for a, b in spans]
+        self.sentence_features: list[set[str]] = self._sentence_words(spans)
         self.active: list[int] = self.active_sentences()
         self.tokens: list[Token] = []
         self.sentences: list[Sentence] = self._tokenize(spans, set(self.active))
@@ -77,6 +77,15 @@ class DocumentRun:
         self._encoded: dict[int, Encoded] = {}
         self._token_ends = [tok.end for tok in self.tokens]
         self.matches: list[Match] = []
+
+    def _sentence_words(self, spans: list[tuple[int, int]]) -> list[set[str]]:
+        """The words of each sentence that the prefilter looks at (all its folds without the
+        accelerator, only the pack's vocabulary with it: the candidates are the same)."""
+        finder = None if self.exhaustive else self.pack.word_finder()
+        found = finder.words_by_sentence(self.text, spans) if finder else None
+        if found is not None:
+            return found
+        return [token_folds(self.text, a, b) for a, b in spans]
 
     def _tokenize(self, spans: list[tuple[int, int]], active: set[int]) -> list[Sentence]:
         """Tokens of the active sentences only; the others keep an empty token range."""

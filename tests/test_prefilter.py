@@ -113,3 +113,34 @@ def test_tokenizing_sentence_by_sentence_equals_tokenizing_the_whole(pieces: lis
     spans = sentence_spans(text)
     assert [t for a, b in spans for t in tokenize(text, a, b)] == whole
     assert set().union(*[token_folds(text, a, b) for a, b in spans]) == {t.fold for t in whole}
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.sampled_from(SOUP + ["3.5km", "killed5", "5killed", "IN"]),
+                      min_size=1, max_size=50), which=st.integers(0, 3))
+def test_accelerator_finds_the_same_candidates(packs, monkeypatch, words, which) -> None:
+    pytest.importorskip("hyperscan", reason="the accelerator needs hyperscan (extra 'fast')")
+    from engine.match import DocumentRun
+
+    pack = packs[which].compiled
+    text = " ".join(words)
+    fast = DocumentRun(pack, text)
+    monkeypatch.setenv("RULECRAFT_NO_ACCEL", "1")
+    pack.__dict__.pop("_word_finder", None)
+    slow = DocumentRun(pack, text)
+    pack.__dict__.pop("_word_finder", None)
+    assert fast.active == slow.active
+    assert _summary_of(fast) == _summary_of(slow)
+
+
+def _summary_of(run) -> list[tuple]:
+    run.run()
+    return _summary(run)
+
+
+def test_accelerator_declines_words_it_cannot_stand_for() -> None:
+    from engine.accel import WordFinder
+
+    assert WordFinder.build(["1,200"]) is None
+    assert WordFinder.build(["ḥalab"]) is None
