@@ -6,12 +6,12 @@ The match stage encodes each sentence as a string of cells, one per token:
 
 framed by \\x1a at sentence boundaries (the programs hold these control characters literally,
 which the `regex` module parses much faster than escapes). Start tags `;T#7;` mark the first
-token of span 7 of type T (a lexicon hit, a grammar hit or an earlier rule's match) and `;~3;` says the token is in
-token class 3 (a `/regex/` token); end tags `;7;` mark the last token of span 7. A pattern
-element becomes a regex over whole cells, so regex backtracking is token backtracking, and a
-typed capture is a back-referenced pair of tags. Character offsets never enter the program:
-the match stage maps cell positions back to tokens and tokens to offsets in the input.
-"""
+token of span 7 of type T (a lexicon hit, a grammar hit or an earlier rule's match) and `;~3;`
+says the token is in token class 3 (a `/regex/` token); end tags `;7;` mark the last token of
+span 7. A pattern element becomes a regex over whole cells, so regex backtracking is token
+backtracking, and a typed capture is a back-referenced pair of tags. Character offsets never
+enter the program: the match stage maps cell positions back to tokens and tokens to offsets in
+the input."""
 
 from __future__ import annotations
 
