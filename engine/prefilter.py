@@ -131,7 +131,7 @@ class PrefilterIndex:
     def add(self, rule_index: int, features: Features | None,
             clauses: tuple[Features, ...] = ()) -> None:
         """Index a rule by its anchor `features`; `clauses` are checked on lookup."""
-        others = tuple(c for c in clauses if c != features)
+        others = tuple(sorted({c for c in clauses if c != features}, key=cost))  # rarest first
         if others:
             self.clauses[rule_index] = others
         if not features:
