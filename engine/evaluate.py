@@ -12,10 +12,12 @@ summarised into one prediction, and four fields are compared:
   a clash told without its weapon belongs to the attack the article reports), mapped to FA-KES
   causes by the keywords of `CAUSE_CODES`;
 - actor: the `fakes_actor` attribute of the lexicon entry named by the main event's `actor1`
-  (a pack says how its actors map to FA-KES there), else "unknown".
+  (a pack says how its actors map to FA-KES there), else the `actor1` of the first event with
+  the main event's cause told in its sentences or the one before or after (the same attack
+  told again), else "unknown".
 
-The main event is the event whose death toll comes first in the text, else the event mentioned
-first. Baselines, run
+The main event is the event whose exact death toll comes first in the text (a vague "dozens"
+only when no toll is exact), else the event mentioned first. Baselines, run
 on the same articles: the first governorate name in the text (location) and the first number
 followed within five words by "killed" (killed).
 """
@@ -139,7 +141,23 @@ def predict(pack: Pack, events: list[Event], matches: Sequence[Match] = ()) -> d
     location = location_code(fields, events) or document_location(matches)
     return {"location": location, "killed": killed_value(fields),
             "cause": cause_code(fields.get("cause") or first_value(events, "cause")),
-            "actor": actor_code(pack, fields)}
+            "actor": actor_code(pack, fields.get("actor1") or same_cause_actor(main, events))}
+
+
+def same_cause_actor(main: Event | None, events: list[Event], near: int = 1) -> Any:
+    """The actor1 of the first event with the main event's cause told at most `near` sentences
+    from it (the same attack told again)."""
+    cause = main.fields.get("cause") if main else None
+    if main is None or cause is None:
+        return None
+    here = _sentences(main)
+    same = [e for e in events if e.fields.get("cause") == cause
+            and any(abs(a - b) <= near for a in _sentences(e) for b in here)]
+    return first_value(same, "actor1")
+
+
+def _sentences(event: Event) -> set[int]:
+    return {m.sentence for m in event.evidence if m.sentence is not None}
 
 
 def first_value(events: list[Event], key: str) -> Any:
@@ -161,12 +179,19 @@ def document_location(matches: Sequence[Match]) -> str | None:
 
 
 def main_event(events: list[Event]) -> Event | None:
-    """The event whose death toll the text states first, else the event it mentions first."""
+    """The event whose exact death toll the text states first (else its first vague toll, else
+    the event it mentions first)."""
     tolls = [e for e in events if e.fields.get("fatalities") is not None
-             and not e.fields.get("negated")]
-    if tolls:
-        return min(tolls, key=_toll_position)
+             and not (e.fields.get("negated") and not _exact_toll(e.fields["fatalities"]))]
+    exact = [e for e in tolls if _exact_toll(e.fields["fatalities"])]
+    if exact or tolls:
+        return min(exact or tolls, key=_toll_position)
     return min(events, key=_position) if events else None
+
+
+def _exact_toll(value: Any) -> bool:
+    """Whether a toll is a stated number ("12", "at least 12"), not a vague amount ("dozens")."""
+    return not isinstance(value, dict) or value.get("value") is not None
 
 
 def _toll_position(event: Event) -> int:
@@ -204,9 +229,8 @@ def cause_code(cause: Any) -> str:
     return "unknown"
 
 
-def actor_code(pack: Pack, fields: dict) -> str:
-    """The FA-KES actor code of `actor1`: its lexicon entry's `fakes_actor`, else unknown."""
-    actor = fields.get("actor1")
+def actor_code(pack: Pack, actor: Any) -> str:
+    """The FA-KES actor code of an actor name: its lexicon entry's `fakes_actor`, else unknown."""
     if not actor:
         return "unknown"
     for entry in lookup_entries(pack.compiled.lexicon, str(actor)):

@@ -17,6 +17,10 @@
       rank: {cause: [chemical, shelling]}   # when values meet, the one listed first wins
       carry: {actor2: fighters_of}   # an event still lacking actor2 takes the latest earlier
                                      # match's fighters_of (within the window)
+      context_yields: [actor1]   # a value a mention took from `context` gives way to a
+                                 # later match's own value ("killed by X", "X claimed it")
+      standalone_context: true   # a standalone fact takes its own sentence's context even
+                                 # when it joins an event ("N killed in X", then the attack)
 
 A fact attaches to the event mentioned in its own sentence (the nearest mention before it, else
 after it), else to the latest event whose last sentence is at most `window` before it. When
@@ -27,6 +31,10 @@ standalone fact that makes one): among the facts of that label in the mention's 
 have `key`, and that no other mention of the sentence stands closer to, it takes the first that
 starts at or after the mention (`prefer: after`, the default) or the last that starts before it
 (`prefer: before`), falling back to the other side; only `fields` (default: all) are copied.
+Context is a guess from proximity: for the fields listed in `context_yields`, a value an event
+holds only from context is replaced by the first value a joining match states itself. With
+`standalone_context`, a standalone fact is filled from its own sentence's context before it
+joins an event too (a lead "N were killed in X" brings X to the attack the next sentence names).
 `carry` fills what finished events still lack from the latest match before the event that has
 the source field, at most `window` sentences back: the weakest evidence, so it never overrides
 anything, and a carried value that the event already holds in another field (actor2 equal to
@@ -68,6 +76,8 @@ class EventSpec:
     carry: tuple[tuple[str, str], ...] = ()
     lookahead: int = 0
     rank: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    context_yields: tuple[str, ...] = ()
+    standalone_context: bool = False
 
     @classmethod
     def from_config(cls, sections: list[dict]) -> EventSpec:
@@ -143,6 +153,7 @@ class _Incident:
     first_sentence: int
     last_sentence: int
     from_mention: bool = True
+    guessed: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -151,32 +162,51 @@ class _Assembler:
     enrich: Callable[[Match, int], Match] = lambda match, sentence: match
     incidents: list[_Incident] = field(default_factory=list)
 
-    def mention(self, match: Match, sentence: int) -> None:
+    def mention(self, match: Match, sentence: int, guessed: frozenset[str] = frozenset()
+                ) -> None:
+        """Join `match` to an open incident it agrees with, else start one; `guessed` are the
+        fields it took from context."""
         for incident in reversed(self.incidents):
             if sentence - incident.last_sentence > self.spec.window:
                 continue
             if incident.from_mention and self._same(incident.fields, match.fields):
-                self._join(incident, match, sentence)
+                self._join(incident, match, sentence, guessed)
                 return
-        self.incidents.append(_Incident(dict(match.fields), [match], sentence, sentence))
+        self.incidents.append(_Incident(dict(match.fields), [match], sentence, sentence,
+                                        guessed=set(guessed) & set(self.spec.context_yields)))
 
     def _same(self, a: dict, b: dict) -> bool:
         return all(a.get(k) is None or b.get(k) is None or a.get(k) == b.get(k)
                    for k in self.spec.merge_by)
 
-    def _join(self, incident: _Incident, match: Match, sentence: int) -> None:
+    def _join(self, incident: _Incident, match: Match, sentence: int,
+              guessed: frozenset[str] = frozenset()) -> None:
+        for key in sorted(incident.guessed):
+            if match.fields.get(key) is not None and key not in guessed:
+                incident.fields[key] = match.fields[key]
+                incident.guessed.discard(key)
+        missing = {k for k in guessed if incident.fields.get(k) is None}
         merge_fields(incident.fields, match.fields, self.spec.max_fields, self.spec.rank)
+        incident.guessed |= missing & set(self.spec.context_yields)
         incident.evidence.append(match)
         incident.last_sentence = max(incident.last_sentence, sentence)
 
     def fact(self, match: Match, sentence: int, standalone: bool) -> None:
+        """Attach a fact to its event; a `standalone` one makes an event when none is near."""
         target = self._target(match, sentence)
+        if standalone and (target is None or self.spec.standalone_context):
+            enriched = self.enrich(match, sentence)
+            guessed = frozenset(k for k, v in enriched.fields.items()
+                                if v is not None and match.fields.get(k) is None)
+            match = enriched
+        else:
+            guessed = frozenset()
         if target is not None:
-            self._join(target, match, sentence)
+            self._join(target, match, sentence, guessed)
         elif standalone:
-            fields = dict(self.enrich(match, sentence).fields)
-            self.incidents.append(_Incident(fields, [match], sentence, sentence,
-                                            from_mention=False))
+            self.incidents.append(_Incident(dict(match.fields), [match], sentence, sentence,
+                                            from_mention=False,
+                                            guessed=set(guessed) & set(self.spec.context_yields)))
 
     def _target(self, match: Match, sentence: int) -> _Incident | None:
         same = [i for i in self.incidents if i.first_sentence <= sentence <= i.last_sentence
@@ -256,7 +286,10 @@ def assemble_events(pack: CompiledPack, run: DocumentRun, date: str | None = Non
     assembler = _Assembler(spec, enrich)
     for match, sentence in zip(matches, sentences, strict=True):
         if _labels(match) & set(spec.mentions):
-            assembler.mention(enrich(match, sentence), sentence)
+            enriched = enrich(match, sentence)
+            guessed = frozenset(k for k, v in enriched.fields.items()
+                                if v is not None and match.fields.get(k) is None)
+            assembler.mention(enriched, sentence, guessed)
     for match, sentence in zip(matches, sentences, strict=True):
         labels = _labels(match)
         if labels & set(spec.facts) and not labels & set(spec.mentions):

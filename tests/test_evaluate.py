@@ -14,8 +14,10 @@ from engine.evaluate import (
     cause_code,
     evaluate,
     first_value,
+    main_event,
     read_gold,
     report,
+    same_cause_actor,
 )
 from engine.model import Event, Match
 
@@ -76,11 +78,35 @@ def test_rows_sharing_an_id_are_each_scored_against_their_own_gold() -> None:
     assert [scores[name].score for name in ("location", "killed", "cause")] == [1.0, 1.0, 1.0]
 
 
-def _event(start: int, **fields) -> Event:
-    return Event(fields, [Match("r", "Attack", start, start + 1, "x")])
+def _event(start: int, sentence: int | None = None, **fields) -> Event:
+    return Event(fields, [Match("r", "Attack", start, start + 1, "x", sentence=sentence)])
 
 
 def test_first_value_takes_the_event_mentioned_first_that_has_the_field() -> None:
     events = [_event(30, cause="shelling"), _event(10), _event(20, cause="air strike")]
     assert first_value(events, "cause") == "air strike"
     assert first_value(events, "actor1") is None
+
+
+def test_the_main_event_is_the_first_exact_toll_then_the_first_vague_one() -> None:
+    vague = _event(5, fatalities={"value": None, "min": 24, "max": None, "qualifier": None})
+    exact = _event(50, fatalities={"value": 130, "min": None, "max": None, "qualifier": None})
+    assert main_event([vague, exact]) is exact
+    assert main_event([vague, _event(1)]) is vague
+
+
+def test_a_negation_does_not_hide_an_exact_toll() -> None:
+    negated = _event(5, negated=True, fatalities=35)
+    vague = _event(9, negated=True, fatalities={"value": None, "min": 10, "max": None})
+    assert main_event([negated, _event(20, fatalities=4)]) is negated
+    other = _event(20, fatalities=4)
+    assert main_event([vague, other]) is other
+
+
+def test_an_actorless_main_event_takes_the_actor_of_the_same_attack_told_nearby() -> None:
+    main = _event(5, sentence=0, cause="air strike")
+    events = [main, _event(60, sentence=1, cause="air strike", actor1="Blue Air Force"),
+              _event(90, sentence=1, cause="shelling", actor1="Red Army")]
+    assert same_cause_actor(main, events) == "Blue Air Force"
+    far = [main, _event(400, sentence=6, cause="air strike", actor1="Blue Air Force")]
+    assert same_cause_actor(main, far) is None

@@ -47,6 +47,11 @@ def test_lookahead_joins_a_lead_toll_to_the_next_sentence_attack(pack) -> None:
     assert event["fatalities"]["value"] == 7 and event["location"] == "Northville"
 
 
+def test_a_lead_toll_brings_its_own_sentence_place_to_the_attack_it_joins(pack) -> None:
+    (event,) = _events(pack, "Four people were killed in Southville. Shelling began at dawn.")
+    assert event["location"] == "Southville" and event["fatalities"]["value"] == 4
+
+
 def test_a_lone_toll_is_an_event_of_its_own(pack) -> None:
     (event,) = _events(pack, "Three people were killed.")
     assert event["fatalities"]["value"] == 3
@@ -55,6 +60,17 @@ def test_a_lone_toll_is_an_event_of_its_own(pack) -> None:
 def test_carry_fills_actor2_from_earlier_fighters(pack) -> None:
     (event,) = _events(pack, "Red Brigade fighters dug in. Shelling on Northville followed.")
     assert event["actor2"] == "Red Brigade"
+
+
+def test_an_actor_taken_from_context_yields_to_a_stated_one(pack) -> None:
+    (event,) = _events(pack, "Red Brigade said shelling on Northville went on. "
+                              "Blue Brigade claimed it.")
+    assert event["actor1"] == "Blue Brigade"
+
+
+def test_an_actor_taken_from_context_stays_when_nothing_states_one(pack) -> None:
+    (event,) = _events(pack, "Red Brigade said shelling on Northville went on.")
+    assert event["actor1"] == "Red Brigade"
 
 
 @pytest.mark.parametrize("current, extra, expected", [
