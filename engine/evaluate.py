@@ -298,8 +298,8 @@ def run_eval(pack: Pack, args, out: TextIO, err: TextIO) -> int:
     """The `rulecraft eval` command."""
     articles = read_gold(args.gold, args.text_column, args.id_column)
     scores = evaluate(pack, articles, jobs=args.jobs)
-    report(scores, out, args.show_errors)
-    if args.json:
+    if args.json:  # first, so that a closed pipe on the report cannot lose it
         with open(args.json, "w", encoding="utf-8") as stream:
             json.dump(scores_json(scores), stream, indent=2, default=str)
+    report(scores, out, args.show_errors)
     return 0
