@@ -19,7 +19,8 @@ from .errors import MatchTimeout
 from .model import Capture, Match
 from .prefilter import type_feature
 from .resolve import resolve
-from .text import Sentence, Token, normalize, split_sentences, token_folds, tokenize
+from .sentence_spans import sentence_spans
+from .text import Sentence, Token, normalize, token_folds, tokenize
 
 DEFAULT_TIMEOUT = 2.0
 CLASS_CACHE_SIZE = 200_000
@@ -348,11 +349,6 @@ def _start_field(tags: list[tuple[int, str]]) -> str:
         return ""
     ordered = sorted(tags, key=lambda t: -t[0])
     return ";" + ";".join(tag for _, tag in ordered) + ";"
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """The sentences of a text as character spans."""
-    return [(s.start, s.end) for s in split_sentences(text, tokenize(text))]
 
 
 def _sentence_index(sentences: list[Sentence], count: int) -> list[int]:

@@ -38,13 +38,25 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import islice, pairwise
 
 import regex
 
 from engine.text import Token, TokenKind, normalize
 
-__all__ = ["Sentence", "split_sentences"]
+__all__ = [
+    "DATELINE_WIDTH",
+    "HEADLINE_WIDTH",
+    "TERMINALS",
+    "Line",
+    "Sentence",
+    "breaks_between_lines",
+    "line_break_weight",
+    "plain_stop_breaks",
+    "sentence_starts",
+    "split_sentences",
+    "terminal_breaks",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +80,7 @@ class _Stop(enum.Enum):
 _PERIODS = frozenset(".")
 _STRONG_STOPS = frozenset("?!\u203c\u2047\u2048\u2049\uff1f\uff01\u061f")
 _OTHER_STOPS = frozenset("\u2026\u3002\uff0e\u0964\u0965\u06d4")
-_TERMINALS = _PERIODS | _STRONG_STOPS | _OTHER_STOPS
+TERMINALS = _PERIODS | _STRONG_STOPS | _OTHER_STOPS
 _CONTINUATIONS = frozenset(",;:)]}%/&.?!\u2026\u060c\u3001\uff0c")
 
 _BOUND_ABBREVIATIONS = frozenset(
@@ -110,7 +122,8 @@ _DATELINE_RE = regex.compile(
     regex.IGNORECASE | regex.VERBOSE,
 )
 _DATELINE_LOWERCASE = frozenset("a m p am pm h hrs at gmt utc local time".split())
-_DATELINE_WIDTH = 80
+DATELINE_WIDTH = 80
+HEADLINE_WIDTH = 100
 
 _LINE_BREAK_RE = regex.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 _PARAGRAPH_BREAKS = frozenset("\f\u2029")
@@ -120,23 +133,33 @@ def split_sentences(text: str, tokens: list[Token]) -> list[Sentence]:
     """Split the tokens of `text` into sentences that cover them contiguously and in order."""
     if not tokens:
         return []
-    gaps = _gaps(text, tokens)
-    starts = {0} | _terminal_breaks(tokens, {0, *gaps}) | _line_breaks(text, tokens, gaps)
-    bounds = sorted(starts) + [len(tokens)]
+    bounds = sorted(sentence_starts(text, tokens)) + [len(tokens)]
     return [
         Sentence(tokens[first].start, tokens[stop - 1].end, first, stop)
         for first, stop in pairwise(bounds)
     ]
 
 
+def sentence_starts(text: str, tokens: list[Token]) -> set[int]:
+    """The indexes of the tokens that start a sentence, 0 included; `tokens` must not be empty."""
+    gaps = _gaps(text, tokens)
+    return {0} | terminal_breaks(tokens, {0, *gaps}) | _line_breaks(text, tokens, gaps)
+
+
 # --- terminal punctuation ------------------------------------------------------------------
 
 
-def _terminal_breaks(tokens: list[Token], line_firsts: set[int]) -> set[int]:
-    """Token indexes that start a sentence because of the punctuation before them."""
+def terminal_breaks(
+    tokens: list[Token], line_firsts: set[int], stop: int | None = None
+) -> set[int]:
+    """Token indexes that start a sentence because of the punctuation before them.
+
+    Only terminal runs that begin before token `stop` (all, by default) are weighed, so the
+    function also works on a window of a document's tokens (see `engine.sentence_spans`).
+    """
     breaks: set[int] = set()
     run_end = -1
-    for i, token in enumerate(tokens):
+    for i, token in enumerate(islice(tokens, stop)):
         if i <= run_end or not _is_terminal(token):
             continue
         run_end = _run_end(tokens, i)
@@ -157,7 +180,7 @@ def _is_list_number(tokens: list[Token], i: int, line_firsts: set[int]) -> bool:
 
 def _is_terminal(token: Token) -> bool:
     """Whether the token is sentence-final punctuation."""
-    return token.kind is TokenKind.PUNCT and token.text[0] in _TERMINALS
+    return token.kind is TokenKind.PUNCT and token.text[0] in TERMINALS
 
 
 def _is_closing(token: Token) -> bool:
@@ -229,11 +252,16 @@ def _period_strength(tokens: list[Token], period: int) -> _Stop:
     parts = _dotted_word(tokens, period)
     if not parts:
         return _Stop.FULL
+    return _word_strength(parts, _next_is_number(tokens, period))
+
+
+def _word_strength(parts: list[str], before_number: bool) -> _Stop:
+    """The strength of a period closing a word (folded, in its dotted parts)."""
     key = ".".join(parts)
     if key in _BOUND_ABBREVIATIONS:
         return _Stop.NONE
     if key in _NUMBER_ABBREVIATIONS:
-        return _Stop.NONE if _next_is_number(tokens, period) else _Stop.FULL
+        return _Stop.NONE if before_number else _Stop.FULL
     if key in _WEAK_ABBREVIATIONS or len(parts) > 1 or _is_initial(parts[0]):
         return _Stop.WEAK
     return _Stop.FULL
@@ -297,12 +325,45 @@ def _is_opener_word(tokens: list[Token], k: int) -> bool:
     return word is not None and word.fold in _OPENERS
 
 
+def plain_stop_breaks(
+    word: str, run: str, next_word: str, *, opened: bool = False, line_first: bool = False
+) -> bool:
+    """Whether a stop ends a sentence in the plainest case, judged from texts, without tokens.
+
+    The case: a white-space-free chunk made of `word`, ASCII letters or digits (`line_first`
+    if it opens a line), and `run`: "." "?" or "!" and perhaps one closing quote or bracket.
+    Then white space and `next_word`, ASCII letters or digits, behind one opening quote or
+    bracket if `opened`. `terminal_breaks` weighs it the same way: digits are a number, so a
+    list number when opening a line, else no abbreviation; letters are the whole dotted word;
+    the token after the stop is a number only with no closing or opening mark between them
+    (so "No.) 5" breaks); the first word after the run is `next_word`.
+    """
+    if word[0].isdigit():
+        if line_first and run[0] == ".":
+            return False
+        strength = _Stop.FULL
+    elif run[0] == ".":
+        before_number = run == "." and not opened and next_word[0].isdigit()
+        strength = _word_strength([word.lower()], before_number)
+    else:
+        strength = _Stop.FULL
+    if strength is _Stop.NONE or next_word[0].islower():
+        return False
+    return strength is _Stop.FULL or next_word.lower() in _OPENERS
+
+
 # --- line layout ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class _Line:
-    """A line of text that holds tokens: its token range, its span and its paragraph's width."""
+class Line:
+    """A line of text that holds tokens: its token range, its span and its paragraph's width.
+
+    The checks read a line's tokens only when it is narrow enough to matter: the line before a
+    break only when at most `HEADLINE_WIDTH` wide, the line after it past its first tokens only
+    when at most `DATELINE_WIDTH` wide; so a token window (`engine.sentence_spans`) may hold
+    wider lines in part.
+    """
 
     first: int
     stop: int
@@ -319,12 +380,12 @@ def _line_breaks(text: str, tokens: list[Token], gaps: dict[int, bool]) -> set[i
     """Token indexes that start a sentence because of the line layout before them."""
     breaks: set[int] = set()
     for before, after, paragraph in _line_pairs(tokens, gaps):
-        if paragraph or _breaks_between(text, tokens, before, after):
+        if paragraph or breaks_between_lines(text, tokens, before, after):
             breaks.add(after.first)
     return breaks
 
 
-def _breaks_between(text: str, tokens: list[Token], before: _Line, after: _Line) -> bool:
+def breaks_between_lines(text: str, tokens: list[Token], before: Line, after: Line) -> bool:
     """Whether a single line break between two lines ends a sentence."""
     if _is_dateline(text, tokens, before) or _is_dateline(text, tokens, after):
         return True
@@ -333,12 +394,12 @@ def _breaks_between(text: str, tokens: list[Token], before: _Line, after: _Line)
     return _is_headline(tokens, before)
 
 
-def _line_pairs(tokens: list[Token], gaps: dict[int, bool]) -> Iterator[tuple[_Line, _Line, bool]]:
+def _line_pairs(tokens: list[Token], gaps: dict[int, bool]) -> Iterator[tuple[Line, Line, bool]]:
     """Consecutive lines, with whether a paragraph break separates them."""
     firsts = [0, *gaps, len(tokens)]
     spans = [(a, b, tokens[a].start, tokens[b - 1].end) for a, b in pairwise(firsts)]
     widths = _paragraph_widths(spans, list(gaps.values()))
-    lines = [_Line(*span, width) for span, width in zip(spans, widths, strict=True)]
+    lines = [Line(*span, width) for span, width in zip(spans, widths, strict=True)]
     yield from zip(lines[:-1], lines[1:], gaps.values(), strict=True)
 
 
@@ -348,8 +409,18 @@ def _gaps(text: str, tokens: list[Token]) -> dict[int, bool]:
     counts: dict[int, int] = {}
     for m in _LINE_BREAK_RE.finditer(text, tokens[0].end, tokens[-1].start):
         k = bisect_right(starts, m.start())
-        counts[k] = counts.get(k, 0) + (2 if m.group() in _PARAGRAPH_BREAKS else 1)
+        counts[k] = counts.get(k, 0) + _break_weight(m.group())
     return {k: count > 1 for k, count in counts.items()}
+
+
+def _break_weight(line_break: str) -> int:
+    """How much a line break counts: 2 for a paragraph break, 1 otherwise (a gap breaks at 2)."""
+    return 2 if line_break in _PARAGRAPH_BREAKS else 1
+
+
+def line_break_weight(text: str, start: int, end: int) -> int:
+    """The summed weight of the line breaks in `text[start:end]`; a paragraph break from 2."""
+    return sum(_break_weight(m.group()) for m in _LINE_BREAK_RE.finditer(text, start, end))
 
 
 def _paragraph_widths(spans: list[tuple[int, int, int, int]], paragraph: list[bool]) -> list[int]:
@@ -364,15 +435,14 @@ def _paragraph_widths(spans: list[tuple[int, int, int, int]], paragraph: list[bo
     return widths
 
 
-def _is_headline(tokens: list[Token], line: _Line) -> bool:
+def _is_headline(tokens: list[Token], line: Line) -> bool:
     """Whether a line without final punctuation looks like a headline, byline or label."""
-    last = tokens[line.stop - 1]
-    if _ends_with_punctuation(tokens, line):
-        return False
-    return not (last.fold in _CONNECTORS or line.stop - line.first > 20 or line.width > 100)
+    if line.width > HEADLINE_WIDTH or line.stop - line.first > 20:
+        return False  # checked first: the tokens of a wide line are never read (see `Line`)
+    return not (_ends_with_punctuation(tokens, line) or tokens[line.stop - 1].fold in _CONNECTORS)
 
 
-def _ends_with_punctuation(tokens: list[Token], line: _Line) -> bool:
+def _ends_with_punctuation(tokens: list[Token], line: Line) -> bool:
     """Whether a line ends with a mark other than closing quotes and brackets, or with a stop."""
     i = line.stop - 1
     while i > line.first and _is_closing(tokens[i]):
@@ -381,7 +451,7 @@ def _ends_with_punctuation(tokens: list[Token], line: _Line) -> bool:
     return last.kind is TokenKind.PUNCT and (_is_terminal(last) or not _is_closing(last))
 
 
-def _is_wrapped(tokens: list[Token], before: _Line, after: _Line) -> bool:
+def _is_wrapped(tokens: list[Token], before: Line, after: Line) -> bool:
     """Whether the break looks like hard wrapping: the next word would not fit on the line.
 
     The wrap width is guessed as the width of the paragraph's widest line, when that is 40 to
@@ -401,9 +471,9 @@ def _chunk_width(tokens: list[Token], k: int) -> int:
     return tokens[end].end - tokens[k].start
 
 
-def _is_dateline(text: str, tokens: list[Token], line: _Line) -> bool:
+def _is_dateline(text: str, tokens: list[Token], line: Line) -> bool:
     """Whether a line is a dateline: short, starting with a date, no lowercase words."""
-    if line.width > _DATELINE_WIDTH:
+    if line.width > DATELINE_WIDTH:
         return False
     if not _DATELINE_RE.match(normalize(text[line.start : line.end])):
         return False

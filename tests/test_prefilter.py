@@ -105,7 +105,7 @@ TEXT_PIECES = ["Hama", "U.S.", "3.5", "1,200", "km", "F-16", "'s", "\u2019", "."
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(TEXT_PIECES), max_size=40))
 def test_tokenizing_sentence_by_sentence_equals_tokenizing_the_whole(pieces: list[str]) -> None:
-    from engine.match import sentence_spans
+    from engine.sentence_spans import sentence_spans
     from engine.text import token_folds, tokenize
 
     text = "".join(pieces)
