@@ -169,6 +169,8 @@ class CompiledPack:
             words.update(stage.sentence_index.by_feature)
             for clauses in stage.sentence_index.clauses.values():
                 words.update(*clauses)
+            for required in stage.sentence_index.required.values():
+                words.update(required)
         for rule in self.rules:
             if rule.scope == "document" and rule.features:
                 words.update(rule.features)

@@ -123,9 +123,9 @@ class DocumentRun:
                for stage in self.pack.stages for i in stage.document_rules):
             return list(range(len(self.sentence_features)))
         types = self.pack.type_features
+        indexes = [stage.sentence_index for stage in self.pack.stages]
         return [n for n, words in enumerate(self.sentence_features)
-                if any(stage.sentence_index.candidates(words | types)
-                       for stage in self.pack.stages)]
+                if any(index.has_candidate(words | types) for index in indexes)]
 
     def _document_words(self) -> set[str]:
         return set().union(*self.sentence_features) | self.pack.type_features

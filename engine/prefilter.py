@@ -127,30 +127,53 @@ class PrefilterIndex:
     by_feature: dict[str, list[int]] = field(default_factory=dict)
     always: list[int] = field(default_factory=list)
     clauses: dict[int, tuple[Features, ...]] = field(default_factory=dict)
+    required: dict[int, Features] = field(default_factory=dict)
 
     def add(self, rule_index: int, features: Features | None,
             clauses: tuple[Features, ...] = ()) -> None:
-        """Index a rule by its anchor `features`; `clauses` are checked on lookup."""
-        others = tuple(sorted({c for c in clauses if c != features}, key=cost))  # rarest first
-        if others:
-            self.clauses[rule_index] = others
+        """Index a rule by its anchor `features`; `clauses` are checked on lookup.
+
+        Clauses of one feature are kept as one set of required features (a subset test in C);
+        the others are checked one by one, rarest first.
+        """
+        others = {c for c in clauses if c != features}
+        single = frozenset(f for c in others if len(c) == 1 for f in c)
+        multiple = tuple(sorted((c for c in others if len(c) > 1), key=cost))
+        if single:
+            self.required[rule_index] = single
+        if multiple:
+            self.clauses[rule_index] = multiple
         if not features:
             self.always.append(rule_index)
             return
         for feature in features:
             self.by_feature.setdefault(feature, []).append(rule_index)
 
-    def candidates(self, features: set[str]) -> set[int]:
-        """Rules whose every clause is met by the features present."""
+    def _found(self, features: set[str]) -> set[int]:
         found = set(self.always)
         lookup = self.by_feature
         for feature in features:
             rules = lookup.get(feature)
             if rules:
                 found.update(rules)
-        clauses = self.clauses
-        return {r for r in found
-                if r not in clauses or all(not c.isdisjoint(features) for c in clauses[r])}
+        return found
+
+    def _met(self, rule: int, features: set[str]) -> bool:
+        required = self.required.get(rule)
+        if required is not None and not required <= features:
+            return False
+        clauses = self.clauses.get(rule)
+        return clauses is None or all(not c.isdisjoint(features) for c in clauses)
+
+    def candidates(self, features: set[str]) -> set[int]:
+        """Rules whose every clause is met by the features present."""
+        met = self._met
+        return {r for r in self._found(features) if met(r, features)}
+
+    def has_candidate(self, features: set[str]) -> bool:
+        """Whether any rule's every clause is met (stops at the first)."""
+        met = self._met
+        return any(met(r, features) for r in self._found(features))
 
 
 def first_features(node: ast.Node, macro: MacroLookup) -> Features | None:
