@@ -10,7 +10,8 @@ summarised into one prediction, and four fields are compared:
   nb_civilians + nb_noncivilians, exactly;
 - cause: the main event's `cause` (else the cause of the first event that names one: a toll or
   a clash told without its weapon belongs to the attack the article reports), mapped to FA-KES
-  causes by the keywords of `CAUSE_CODES`;
+  causes by the keywords of `CAUSE_CODES`; a clash (`CLASH_TYPES`) borrows only the codes of
+  `CLASH_BORROWS` (the bombardment that backed the fighting), else its cause is unknown;
 - actor: the `fakes_actor` attribute of the lexicon entry named by the main event's `actor1`
   (a pack says how its actors map to FA-KES there), else the `actor1` of the first event with
   the main event's cause told in its sentences or the one before or after (the same attack
@@ -60,6 +61,8 @@ CAUSE_CODES = (
     ("shelling", ("shelling", "airstrike", "air strike", "strike", "raid", "artillery",
                   "missile", "rocket", "mortar", "barrel", "bombardment", "shell")),
 )
+CLASH_TYPES = ("Battles",)
+CLASH_BORROWS = ("shelling",)
 _BASELINE_KILLED = re.compile(r"\b(\d[\d,]*)\b(?:\W+\w+){0,5}?\W+killed", re.IGNORECASE)
 
 
@@ -140,8 +143,20 @@ def predict(pack: Pack, events: list[Event], matches: Sequence[Match] = ()) -> d
     fields = main.fields if main else {}
     location = location_code(fields, events) or document_location(matches)
     return {"location": location, "killed": killed_value(fields),
-            "cause": cause_code(fields.get("cause") or first_value(events, "cause")),
+            "cause": predicted_cause(main, events),
             "actor": actor_code(pack, fields.get("actor1") or same_cause_actor(main, events))}
+
+
+def predicted_cause(main: Event | None, events: list[Event]) -> str:
+    """The FA-KES cause of the main event, else of the first event that names one (a clash
+    borrows only bombardment: a bomb, execution or shooting told elsewhere is another incident)."""
+    fields = main.fields if main else {}
+    if fields.get("cause") is not None:
+        return cause_code(fields["cause"])
+    borrowed = cause_code(first_value(events, "cause"))
+    if fields.get("event_type") in CLASH_TYPES and borrowed not in CLASH_BORROWS:
+        return "unknown"
+    return borrowed
 
 
 def same_cause_actor(main: Event | None, events: list[Event], near: int = 1) -> Any:

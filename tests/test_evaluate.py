@@ -15,6 +15,7 @@ from engine.evaluate import (
     evaluate,
     first_value,
     main_event,
+    predicted_cause,
     read_gold,
     report,
     same_cause_actor,
@@ -110,3 +111,16 @@ def test_an_actorless_main_event_takes_the_actor_of_the_same_attack_told_nearby(
     assert same_cause_actor(main, events) == "Blue Air Force"
     far = [main, _event(400, sentence=6, cause="air strike", actor1="Blue Air Force")]
     assert same_cause_actor(main, far) is None
+
+
+@pytest.mark.parametrize("main_fields, other_cause, code", [
+    ({"cause": "explosion"}, "air strike", "explosion"),
+    ({"fatalities": 3}, "air strike", "shelling"),
+    ({"fatalities": 3}, "execution", "execution"),
+    ({"event_type": "Battles"}, "shelling", "shelling"),
+    ({"event_type": "Battles"}, "execution", "unknown"),
+    ({"event_type": "Battles"}, "car bomb", "unknown"),
+])
+def test_a_clash_borrows_only_bombardment_as_its_cause(main_fields, other_cause, code) -> None:
+    main = _event(5, **main_fields)
+    assert predicted_cause(main, [main, _event(80, cause=other_cause)]) == code
