@@ -171,6 +171,7 @@ class CompiledPack:
                 words.update(*clauses)
             for required in stage.sentence_index.required.values():
                 words.update(required)
+            words.update(stage.sentence_index.pair_words)
         for rule in self.rules:
             if rule.scope == "document" and rule.features:
                 words.update(rule.features)

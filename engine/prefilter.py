@@ -128,26 +128,36 @@ class PrefilterIndex:
     always: list[int] = field(default_factory=list)
     clauses: dict[int, tuple[Features, ...]] = field(default_factory=dict)
     required: dict[int, Features] = field(default_factory=dict)
+    by_pair: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    pair_words: set[str] = field(default_factory=set)
 
     def add(self, rule_index: int, features: Features | None,
             clauses: tuple[Features, ...] = ()) -> None:
-        """Index a rule by its anchor `features`; `clauses` are checked on lookup.
+        """Index a rule by its anchor; `clauses` are checked on lookup.
 
+        A rule that requires two or more words is indexed by its two rarest words together,
+        so a sentence reaches it only when it holds both; otherwise by its anchor `features`.
         Clauses of one feature are kept as one set of required features (a subset test in C);
         the others are checked one by one, rarest first.
         """
-        others = {c for c in clauses if c != features}
-        single = frozenset(f for c in others if len(c) == 1 for f in c)
-        multiple = tuple(sorted((c for c in others if len(c) > 1), key=cost))
+        every = set(clauses) | ({features} if features else set())
+        single = frozenset(f for c in every if len(c) == 1 for f in c)
+        multiple = tuple(sorted((c for c in every if len(c) > 1), key=cost))
         if single:
             self.required[rule_index] = single
         if multiple:
             self.clauses[rule_index] = multiple
-        if not features:
+        words = sorted((f for f in single if not f.startswith("#")),
+                       key=lambda w: (_word_cost(w), w))
+        if len(words) >= 2:
+            pair = tuple(sorted(words[:2]))
+            self.by_pair.setdefault(pair, []).append(rule_index)
+            self.pair_words.update(pair)
+        elif not features:
             self.always.append(rule_index)
-            return
-        for feature in features:
-            self.by_feature.setdefault(feature, []).append(rule_index)
+        else:
+            for feature in features:
+                self.by_feature.setdefault(feature, []).append(rule_index)
 
     def _found(self, features: set[str]) -> set[int]:
         found = set(self.always)
@@ -156,6 +166,14 @@ class PrefilterIndex:
             rules = lookup.get(feature)
             if rules:
                 found.update(rules)
+        if self.by_pair:
+            present = sorted(features & self.pair_words)
+            pairs = self.by_pair
+            for i, first in enumerate(present):
+                for second in present[i + 1:]:
+                    rules = pairs.get((first, second))
+                    if rules:
+                        found.update(rules)
         return found
 
     def _met(self, rule: int, features: set[str]) -> bool:
