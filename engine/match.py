@@ -132,7 +132,6 @@ class DocumentRun:
 
     def find_base_spans(self, active: list[int]) -> None:
         """Lexicon hits, grammar hits and token classes in the active sentences."""
-        normalized = normalize(self.text) if self.pack.grammars else ""
         for index in active:
             sentence = self.sentences[index]
             for hit in self.pack.lexicon.find(self.tokens, sentence.first_token,
@@ -140,16 +139,16 @@ class DocumentRun:
                 self.add_span(hit.entry.type, hit.first, hit.last, hit.entry.value(),
                               TypeKind.LEXICON)
             if self.pack.grammars:
-                self._grammar_spans(sentence, normalized)
+                self._grammar_spans(sentence)
             if self.pack.token_classes:
                 self._token_class_tags(sentence)
 
-    def _grammar_spans(self, sentence: Sentence, normalized: str) -> None:
+    def _grammar_spans(self, sentence: Sentence) -> None:
         """Grammar hits inside one sentence, aligned to its tokens."""
         tokens = self.tokens[sentence.first_token:sentence.last_token]
         starts = {tok.start: i for i, tok in enumerate(tokens, sentence.first_token)}
         ends = {tok.end: i for i, tok in enumerate(tokens, sentence.first_token)}
-        piece = normalized[sentence.start:sentence.end]
+        piece = normalize(self.text[sentence.start:sentence.end])  # same length: offsets hold
         for name, grammar in self.pack.grammars.items():
             for hit in self._grammar_hits(grammar, piece):
                 first = starts.get(sentence.start + hit.start)
