@@ -25,7 +25,7 @@ from . import ast
 from .errors import CompileError, Location, did_you_mean
 from .inflect import inflections
 from .text import fold as fold_text
-from .text import tokenize
+from .text import literal_tokens
 
 SENT = "\x1a"
 CELL = "\x1d"
@@ -162,11 +162,11 @@ class Codegen:
 
     # ---- tokens ------------------------------------------------------------------------
     def emit_Word(self, node: ast.Word) -> str:
-        folds = [tok.fold for tok in tokenize(node.text)]
+        folds = [tok.fold for tok in literal_tokens(node.text)]
         return "".join(self.fold_cell([f]) for f in folds)
 
     def emit_Phrase(self, node: ast.Phrase) -> str:
-        return "".join(self.norm_cell(tok.norm) for tok in tokenize(node.text))
+        return "".join(self.norm_cell(tok.norm) for tok in literal_tokens(node.text))
 
     def emit_Inflect(self, node: ast.Inflect) -> str:
         return self.fold_cell([fold_text(form) for form in inflections(node.lemma)])
@@ -308,14 +308,14 @@ class Codegen:
 
 
 def _single_token(word: str) -> bool:
-    return len(tokenize(word)) == 1
+    return len(literal_tokens(word)) == 1
 
 
 def min_tokens(node: ast.Node, macros: dict[str, tuple[ast.Node, Locator]],
                seen: frozenset[str] = frozenset()) -> int:
     """The fewest tokens a pattern can match (0 means it can match nothing at all)."""
     if isinstance(node, (ast.Word, ast.Phrase)):
-        return max(1, len(tokenize(node.text)))
+        return max(1, len(literal_tokens(node.text)))
     if isinstance(node, (ast.RegexToken, ast.Inflect, ast.AnyToken, ast.Not)):
         return 1
     if isinstance(node, ast.Skip):

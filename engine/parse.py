@@ -45,20 +45,31 @@ class Parser:
 
     def __init__(self) -> None:
         self._lark = _pattern_lark()
+        self._to_ast = _ToAst("", default_locator(""))
+        self._building = _ast_building_lark(self._to_ast)
 
     def parse(self, text: str, locate: Locator | None = None) -> ast.Node:
-        """Parse one pattern; raise PatternSyntaxError located through `locate`."""
+        """Parse one pattern; raise PatternSyntaxError located through `locate`.
+
+        The AST is built while parsing (Lark calls the transformer on each reduction), which
+        skips building and walking a parse tree; syntax errors are then named with the
+        tree-building parser, which `match_examples` needs.
+        """
         locate = locate or default_locator(text)
+        self._to_ast.reset(text, locate)
         try:
-            tree = self._lark.parse(text)
-        except lark.exceptions.UnexpectedInput as exc:
-            raise self._syntax_error(text, exc, locate) from None
-        try:
-            return _ToAst(text, locate).transform(tree)
+            return self._building.parse(text)
+        except lark.exceptions.UnexpectedInput:
+            pass
         except lark.exceptions.VisitError as exc:
             if isinstance(exc.orig_exc, PatternSyntaxError):
                 raise exc.orig_exc from None
             raise
+        try:  # the error again, from the parser whose states the labelled examples know
+            self._lark.parse(text)
+        except lark.exceptions.UnexpectedInput as exc:
+            raise self._syntax_error(text, exc, locate) from None
+        raise AssertionError("the two pattern parsers disagree")  # pragma: no cover
 
     def _syntax_error(self, text: str, exc: lark.exceptions.UnexpectedInput,
                       locate: Locator) -> PatternSyntaxError:
@@ -92,6 +103,12 @@ def _pattern_lark() -> Lark:
     source = grammar_path("pattern.lark").read_text(encoding="utf-8")
     return Lark(source, parser="lalr", lexer="contextual", propagate_positions=True,
                 maybe_placeholders=False)
+
+
+def _ast_building_lark(transformer: Transformer) -> Lark:
+    source = grammar_path("pattern.lark").read_text(encoding="utf-8")
+    return Lark(source, parser="lalr", lexer="contextual", maybe_placeholders=False,
+                transformer=transformer)
 
 
 @functools.lru_cache(maxsize=1)
@@ -187,6 +204,10 @@ class _ToAst(Transformer):
 
     def __init__(self, text: str, locate: Locator):
         super().__init__()
+        self.reset(text, locate)
+
+    def reset(self, text: str, locate: Locator) -> None:
+        """Point the transformer at the next pattern (it is reused across parses)."""
         self._text = text
         self._locate = locate
 

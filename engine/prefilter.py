@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from . import ast
 from .codegen import BUILTIN_TYPES
 from .inflect import inflections
-from .text import fold, tokenize
+from .text import fold, literal_tokens
 
 Features = frozenset[str]
 MacroLookup = Callable[[str], "ast.Node | None"]
@@ -51,13 +51,13 @@ def required_clauses(node: ast.Node, macro: MacroLookup) -> tuple[Features, ...]
         body = macro(node.name)
         return () if body is None else required_clauses(body, macro)
     if isinstance(node, (ast.Word, ast.Phrase)):
-        return tuple(frozenset({tok.fold}) for tok in tokenize(node.text))
+        return tuple(frozenset({tok.fold}) for tok in literal_tokens(node.text))
     anchor = required_features(node, macro)
     return (anchor,) if anchor else ()
 
 
 def _word(node: ast.Word | ast.Phrase, macro: MacroLookup) -> Features | None:
-    folds = [tok.fold for tok in tokenize(node.text)]
+    folds = [tok.fold for tok in literal_tokens(node.text)]
     return frozenset({min(folds, key=_word_cost)}) if folds else None
 
 
@@ -219,7 +219,7 @@ def first_features(node: ast.Node, macro: MacroLookup) -> Features | None:
         body = macro(node.name)
         return None if body is None else first_features(body, macro)
     if isinstance(node, (ast.Word, ast.Phrase)):
-        tokens = tokenize(node.text)
+        tokens = literal_tokens(node.text)
         return frozenset({tokens[0].fold}) if tokens else None
     if isinstance(node, ast.Inflect):
         return frozenset(fold(f) for f in inflections(node.lemma))

@@ -225,6 +225,12 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     ]
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def literal_tokens(text: str) -> tuple[Token, ...]:
+    """The tokens of a literal in a pattern (cached: packs repeat their words many times)."""
+    return tuple(tokenize(text))
+
+
 def token_folds(text: str, start: int = 0, end: int | None = None) -> set[str]:
     """The folds of the tokens of `text[start:end]`, without building tokens (fast)."""
     forms = _forms
