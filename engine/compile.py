@@ -101,7 +101,7 @@ class CompiledRule:
     features: Features | None
     provenance: Provenance
     examples: tuple[ExampleDecl, ...]
-    pattern: ast.Node
+    pattern: ast.Node | None
     pattern_text: str
     stage: int = 0
     clauses: tuple[Features, ...] = ()
@@ -110,6 +110,12 @@ class CompiledRule:
     @property
     def label(self) -> str | None:
         return self.labels[0] if self.labels else None
+
+    def syntax(self) -> ast.Node:
+        """The pattern's AST (parsed again after loading from the cache, which leaves it out)."""
+        if self.pattern is None:
+            self.pattern = Parser().parse(self.pattern_text)
+        return self.pattern
 
     @property
     def matcher(self) -> regex.Pattern:
@@ -121,6 +127,7 @@ class CompiledRule:
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["compiled_matcher"] = None  # recompiling lazily is cheaper than unpickling all
+        state["pattern"] = None  # the AST is needed only to explain: parsed again on demand
         return state
 
 

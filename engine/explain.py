@@ -99,7 +99,7 @@ def _raw_matches(rule: CompiledRule, run: DocumentRun) -> list[str]:
 
 
 def _partial(pack: Pack, rule: CompiledRule, run: DocumentRun, result: Explanation) -> None:
-    items = _top_items(rule.pattern)
+    items = _top_items(rule.syntax())
     for k in range(len(items) - 1, 0, -1):
         found = _search_prefix(pack, rule, run, items[:k])
         if found is not None:

@@ -91,8 +91,8 @@ def test_the_pool_exercises_the_prefilter(packs) -> None:
     compiled = packs[0].compiled
     look = lambda name: compiled.macros.get(name, (None,))[0]  # noqa: E731
     rules = compiled.rules
-    assert sum(bool(required_clauses(r.pattern, look)) for r in rules) >= len(rules) - 2
-    assert sum(first_features(r.pattern, look) is not None for r in rules) >= len(rules) // 2
+    assert sum(bool(required_clauses(r.syntax(), look)) for r in rules) >= len(rules) - 2
+    assert sum(first_features(r.syntax(), look) is not None for r in rules) >= len(rules) // 2
     text = "About 12 civilians were killed in Hama. Russian jets struck Syria, no casualties."
     assert packs[0].extract(text)
 
