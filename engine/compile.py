@@ -46,6 +46,11 @@ REFERENCE = re.compile(r"[A-Za-z_]\w*(?:\.\w+)*\Z")
 _EXPRESSION_TERM = re.compile(r'\s*("(?:[^"\\]|\\.)*"|[A-Za-z_]\w*(?:\.\w+)*|-?\d+(?:\.\d+)?|[|+])')
 
 
+_OPERAND = r'"(?:[^"\\]|\\.)*"|[A-Za-z_]\w*(?:\.\w+)*|-?\d+(?:\.\d+)?'
+_CHECK = re.compile(rf"\s*(?P<left>{_OPERAND})\s*(?P<op>!=|<=|>=|=|<|>)\s*"
+                    rf"(?P<right>{_OPERAND})\s*\Z")
+
+
 def expression_terms(text: str) -> list[str] | None:
     """The terms of a field expression (`a.value + b.value | "x"`), or None if it is not one."""
     terms, pos = [], 0
@@ -68,6 +73,15 @@ class Operand:
     capture: str | None
     path: tuple[str, ...] = ()
     constant: Any = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """A `where:` condition comparing two operands of a match (captures or constants)."""
+
+    left: Operand
+    op: str
+    right: Operand
 
 
 @dataclass(frozen=True)
@@ -106,6 +120,7 @@ class CompiledRule:
     stage: int = 0
     clauses: tuple[Features, ...] = ()
     first: Features | None = None
+    where: tuple[Check, ...] = ()
 
     @property
     def label(self) -> str | None:
@@ -348,6 +363,7 @@ class _PackCompiler:
             tree = self.parser.parse(decl.pattern.text, decl.pattern.locate)
             program = self._program(decl, tree)
             fields = tuple(self._field(f, program) for f in decl.fields)
+            where = tuple(self._check(text, loc, program) for text, loc in decl.where)
         except RuleError as err:
             self._add(err)
             return None
@@ -359,7 +375,8 @@ class _PackCompiler:
                             decl.scope, program, matcher, fields, features, provenance,
                             decl.examples, tree, decl.pattern.text,
                             clauses=required_clauses(tree, macro),
-                            first=None if decl.scope == "document" else first_features(tree, macro))
+                            first=None if decl.scope == "document" else first_features(tree, macro),
+                            where=where)
 
     def _macro_body(self, name: str) -> ast.Node | None:
         return self.macros.get(name, (None,))[0]
@@ -390,6 +407,17 @@ class _PackCompiler:
                                    f"{head!r}", decl.loc, hint=did_you_mean(head, captures)
                                    or "quote the value to make it a constant")
         return FieldGetter(decl.name, None, (), value)
+
+    def _check(self, text: str, loc: Location, program: Program) -> Check:
+        """Parse `left OP right` of a where condition (OP one of = != < <= > >=)."""
+        found = _CHECK.match(text)
+        if found is None:
+            raise CompileError("E328", f"where condition {text!r} is not `a OP b`", loc,
+                               hint='for example: p.admin1 = g.admin1, or n.value >= 10')
+        captures = {slot.name for slot in program.captures if slot.name}
+        decl = FieldDecl("where", text, True, loc)
+        left, right = (self._operand(decl, found.group(k), captures) for k in ("left", "right"))
+        return Check(left, found.group("op"), right)
 
     def _expression(self, decl: FieldDecl, terms: list[str], captures: set[str]
                     ) -> tuple[tuple[Operand, ...], ...]:

@@ -21,7 +21,8 @@ from .yaml_reader import YMap, YSeq, YStr, core_value, read_yaml
 Locator = Callable[[int], Location]
 
 TOP_KEYS = ("lexicons", "grammars", "macros", "rules", "events")
-RULE_KEYS = ("name", "label", "pattern", "fields", "examples", "priority", "overlap", "scope",
+RULE_KEYS = ("name", "label", "pattern", "fields", "where", "examples", "priority", "overlap",
+             "scope",
              "description")
 OVERLAP_POLICIES = ("longest", "priority", "all")
 SCOPES = ("sentence", "document")
@@ -104,6 +105,7 @@ class RuleDecl:
     scope: str
     loc: Location
     description: str | None = None
+    where: tuple[tuple[str, Location], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -403,7 +405,17 @@ class _PackReader:
             overlap=self._choice(item, "overlap", OVERLAP_POLICIES, None),
             scope=self._choice(item, "scope", SCOPES, "sentence"),
             loc=item.key_loc("name") if "name" in item else item.loc,
-            description=str(item["description"]) if "description" in item else None)
+            description=str(item["description"]) if "description" in item else None,
+            where=tuple(self._where(item)))
+
+    def _where(self, item: YMap) -> Iterator[tuple[str, Location]]:
+        """`where:` conditions on a rule's captures: one string or a list of strings."""
+        where = item.get("where")
+        if where is None:
+            return
+        for condition in (where if isinstance(where, YSeq) else [where]):
+            if self._expect(condition, YStr, "a where condition", item.loc):
+                yield str(condition), condition.loc
 
     def _rule_name(self, item: YMap, path: Path) -> str | None:
         name = item.get("name")

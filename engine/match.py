@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .ast import COMPARISONS
 from .codegen import TypeKind
 from .compile import CompiledPack, CompiledRule, FieldGetter
 from .errors import MatchTimeout
@@ -308,6 +309,8 @@ class DocumentRun:
                       text=self.text[start:end], captures=captures, doc=self.doc_id,
                       labels=rule.labels, priority=rule.priority, provenance=rule.provenance,
                       sentence=sentence)
+        if rule.where and not all(_holds(check, captures, spans) for check in rule.where):
+            return None
         match.fields = fill_fields(rule.fields, captures, spans)
         return match
 
@@ -395,6 +398,28 @@ def _expression_value(alternatives, captures: dict[str, Capture], spans: dict[st
             total = sum(numbers)
             return int(total) if float(total).is_integer() else total
     return None
+
+
+def _holds(check, captures: dict[str, Capture], spans: dict[str, TypeSpan]) -> bool:
+    """Whether a `where:` condition holds for a match (a missing operand fails it)."""
+    left = _operand_value(check.left, captures, spans)
+    right = _operand_value(check.right, captures, spans)
+    if left is None or right is None:
+        return False
+    if check.op in ("=", "!="):
+        same = _comparable(left) == _comparable(right)
+        return same if check.op == "=" else not same
+    a, b = _number_of(left), _number_of(right)
+    return a is not None and b is not None and COMPARISONS[check.op](a, b)
+
+
+def _comparable(value: Any) -> Any:
+    number = _number_of(value)
+    if number is not None:
+        return float(number)
+    if isinstance(value, dict) and "name" in value:
+        value = value["name"]
+    return str(value).casefold()
 
 
 def _operand_value(term, captures: dict[str, Capture], spans: dict[str, TypeSpan]) -> Any:
