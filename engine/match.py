@@ -17,7 +17,7 @@ from .ast import COMPARISONS
 from .codegen import TypeKind
 from .compile import CompiledPack, CompiledRule, FieldGetter
 from .errors import MatchTimeout
-from .model import Capture, Match
+from .model import Capture, Match, amount
 from .prefilter import type_feature
 from .resolve import resolve
 from .sentence_spans import sentence_spans
@@ -243,9 +243,8 @@ class DocumentRun:
     def _run_sentence_rules(self, index) -> list[Match]:
         found: list[Match] = []
         rules = self.pack.rules
-        every_rule = set(index.always).union(*index.by_feature.values())
         for s_index in self.active:
-            candidates = (every_rule if self.exhaustive
+            candidates = (index.rules if self.exhaustive
                           else index.candidates(self.sentence_features[s_index]))
             if not candidates:
                 continue
@@ -393,7 +392,7 @@ def _expression_value(alternatives, captures: dict[str, Capture], spans: dict[st
             continue
         if len(values) == 1:
             return values[0]
-        numbers = [_number_of(v) for v in values]
+        numbers = [amount(v) for v in values]
         if all(n is not None for n in numbers):
             total = sum(numbers)
             return int(total) if float(total).is_integer() else total
@@ -409,12 +408,12 @@ def _holds(check, captures: dict[str, Capture], spans: dict[str, TypeSpan]) -> b
     if check.op in ("=", "!="):
         same = _comparable(left) == _comparable(right)
         return same if check.op == "=" else not same
-    a, b = _number_of(left), _number_of(right)
+    a, b = amount(left), amount(right)
     return a is not None and b is not None and COMPARISONS[check.op](a, b)
 
 
 def _comparable(value: Any) -> Any:
-    number = _number_of(value)
+    number = amount(value)
     if number is not None:
         return float(number)
     if isinstance(value, dict) and "name" in value:
@@ -431,14 +430,6 @@ def _operand_value(term, captures: dict[str, Capture], spans: dict[str, TypeSpan
     span = spans.get(term.capture)
     kind, value = (span.kind, span.value) if span else (None, None)
     return _field_value(capture, kind, value, term.path)
-
-
-def _number_of(value: Any) -> float | None:
-    if isinstance(value, dict):
-        value = value.get("value") if value.get("value") is not None else value.get("min")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    return None
 
 
 def _field_value(capture: Capture, kind: TypeKind | None, value: Any, path: tuple[str, ...]):

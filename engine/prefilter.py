@@ -130,6 +130,7 @@ class PrefilterIndex:
     required: dict[int, Features] = field(default_factory=dict)
     by_pair: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     pair_words: set[str] = field(default_factory=set)
+    rules: set[int] = field(default_factory=set)
 
     def add(self, rule_index: int, features: Features | None,
             clauses: tuple[Features, ...] = ()) -> None:
@@ -140,6 +141,7 @@ class PrefilterIndex:
         Clauses of one feature are kept as one set of required features (a subset test in C);
         the others are checked one by one, rarest first.
         """
+        self.rules.add(rule_index)
         every = set(clauses) | ({features} if features else set())
         single = frozenset(f for c in every if len(c) == 1 for f in c)
         multiple = tuple(sorted((c for c in every if len(c) > 1), key=cost))

@@ -144,3 +144,13 @@ def test_accelerator_declines_words_it_cannot_stand_for() -> None:
 
     assert WordFinder.build(["1,200"]) is None
     assert WordFinder.build(["ḥalab"]) is None
+
+
+def test_exhaustive_mode_tries_every_rule_of_a_stage(packs) -> None:
+    """Rules indexed by a pair of words are tried too when the prefilter is off."""
+    for pack in packs:
+        for stage in pack.compiled.stages:
+            indexed = set(stage.sentence_index.always).union(
+                *stage.sentence_index.by_feature.values(), *stage.sentence_index.by_pair.values())
+            sentence_rules = {i for i in stage.rules if i not in stage.document_rules}
+            assert stage.sentence_index.rules == indexed == sentence_rules
