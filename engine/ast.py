@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from .model import amount
+
 Span = tuple[int, int]
 NO_SPAN: Span = (0, 0)
 
@@ -180,12 +182,12 @@ class Condition:
 
 
 def _as_number(value: object) -> float | None:
-    if isinstance(value, dict):
-        value = value.get("value") if value.get("value") is not None else value.get("min")
-    if isinstance(value, bool):
-        return None
+    """A number from a value or from text such as "1,200" (filter literals, text attributes)."""
+    number = amount(value)
+    if number is not None or not isinstance(value, str):
+        return number
     try:
-        return float(str(value).replace(",", "")) if value is not None else None
+        return float(value.replace(",", ""))
     except ValueError:
         return None
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .lexicon import lookup_entries
-from .model import Event, Match
+from .model import Event, Match, amount
 from .pack import Pack
 from .text import fold
 
@@ -228,10 +228,8 @@ def location_code(fields: dict, events: list[Event]) -> str | None:
 
 
 def killed_value(fields: dict) -> int:
-    value = fields.get("fatalities")
-    if isinstance(value, dict):
-        value = value.get("value") if value.get("value") is not None else value.get("min")
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+    value = amount(fields.get("fatalities"))
+    return 0 if value is None else int(value)
 
 
 def cause_code(cause: Any) -> str:

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .dates import normalize_date, resolve_relative
-from .model import Event, Match
+from .model import Event, Match, amount
 from .yaml_reader import YStr
 
 if TYPE_CHECKING:
@@ -265,9 +265,8 @@ def _outranks(value: Any, current: Any, order: tuple[Any, ...]) -> bool:
 
 
 def _number(value: Any) -> float:
-    if isinstance(value, dict):
-        value = value.get("value") if value.get("value") is not None else value.get("min")
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else -1.0
+    number = amount(value)
+    return -1.0 if number is None else float(number)
 
 
 def assemble_events(pack: CompiledPack, run: DocumentRun, date: str | None = None

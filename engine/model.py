@@ -110,6 +110,15 @@ class DocResult:
         return self.error is None
 
 
+def amount(value: Any) -> int | float | None:
+    """The number a value stands for: a NUMBER value's `value` (else its `min`), or a number."""
+    if isinstance(value, dict):
+        value = value.get("value") if value.get("value") is not None else value.get("min")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return None
+
+
 def _jsonable(value: Any) -> Any:
     """Turn values (dataclasses with to_dict, tuples, sets) into plain JSON-ready data."""
     if hasattr(value, "to_dict"):

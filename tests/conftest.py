@@ -71,3 +71,10 @@ def spans(make_pack: MakePack) -> Callable[..., list[tuple[int, int, str]]]:
         return [(m.start, m.end, m.text) for m in pack.extract(text)]
 
     return run
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Work inside an empty folder so that files are reported by their relative names."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

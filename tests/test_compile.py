@@ -30,13 +30,6 @@ def compile_errors(folder: str | Path = ".") -> list[RuleError]:
     return info.value.errors
 
 
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Work inside an empty folder so that files are reported by their relative names."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def compiled(in_tmp: Path, rules_yaml: str, **files: str) -> CompiledPack:
     write_pack(in_tmp, {"rules.yaml": rules_yaml, **files})
     return compile_pack(load_pack("."))

@@ -33,13 +33,6 @@ def load_errors(folder: str | Path = ".") -> list[RuleError]:
     return info.value.errors
 
 
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Work inside an empty folder so that files are reported by their relative names."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def copy_pack(name: str, dest: Path) -> None:
     shutil.copytree(PACKS / name, dest, dirs_exist_ok=True)
 
