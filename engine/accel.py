@@ -6,6 +6,8 @@ find out; with hyperscan installed (`pip install "rulecraft[fast]"`), one scan o
 finds just those words, at C speed. Results are identical: a hyperscan hit stands for the word
 it finds, the scan is used only for ASCII text (where a token's fold is its lower case), and a
 word hyperscan could miss (one that is not plain ASCII) disables the accelerator for the pack.
+A compiled database is kept in the compile cache (`engine.cache.memo`), so a process that loads
+a cached pack does not compile it again.
 """
 
 from __future__ import annotations
@@ -43,11 +45,15 @@ class WordFinder:
             return None
         import hyperscan
 
-        database = hyperscan.Database()
-        patterns = [(p, n) for n, w in enumerate(words) for p in _patterns(w)]
-        database.compile(expressions=[p for p, _ in patterns], ids=[n for _, n in patterns],
-                         elements=len(patterns),
-                         flags=[hyperscan.HS_FLAG_CASELESS] * len(patterns))
+        from .cache import memo
+
+        key = f"{hyperscan.__version__}|" + "\n".join(words)
+        serialized = memo("words", key, lambda: hyperscan.dumpb(_compile(words)))
+        try:
+            database = hyperscan.loadb(serialized, hyperscan.HS_MODE_BLOCK)
+            database.scratch = hyperscan.Scratch(database)  # a loaded database has none
+        except hyperscan.error:  # a database from another build or platform
+            database = _compile(words)
         return cls(words, database)
 
     def words_by_sentence(self, text: str, spans: list[tuple[int, int]]) -> list[set[str]] | None:
@@ -65,6 +71,17 @@ class WordFinder:
 
         self._database.scan(text.encode("ascii"), match_event_handler=on_match)
         return found
+
+
+def _compile(words: list[str]):
+    """One block-mode database: pattern ids are indexes into `words`."""
+    import hyperscan
+
+    database = hyperscan.Database()
+    patterns = [(p, n) for n, w in enumerate(words) for p in _patterns(w)]
+    database.compile(expressions=[p for p, _ in patterns], ids=[n for _, n in patterns],
+                     elements=len(patterns), flags=[hyperscan.HS_FLAG_CASELESS] * len(patterns))
+    return database
 
 
 def _patterns(word: str) -> list[bytes]:

@@ -35,6 +35,9 @@ POOL = [
     "{x:NAME} said",
     "_ {p:PLACE} _",
     "({a:ACTOR} ...)? @DIED",
+    "at least {n:NUMBER} (civilians | soldiers)",
+    "(Russian jets | the army) (have)? (?= struck | pounded) (struck | pounded) {p:PLACE}?",
+    "(death)? toll (of {v:VICTIM})? (rose | climbed)",
 ]
 CASCADE = [
     ("Kill", "{k:Kill} ... {p:PLACE}"),
@@ -44,7 +47,7 @@ SOUP = ["Hama", "Deir", "Ezzor", "Syria", "killed", "died", "slain", "were", "wa
         "hundred", "civilians", "soldiers", "people", "children", "Russian", "jets", "struck",
         "hits", "pounded", "in", "no", "casualties", "fled", ",", ".", ":", "toll", "rose", "to",
         "2016", "attacks", "said", "Ahmed", "Saleh", "the", "army", "rebels", "\n\n", "killing",
-        "Deir-Ezzor", "about", "at", "least", "and"]
+        "Deir-Ezzor", "about", "at", "least", "and", "have", "death", "of", "climbed"]
 
 
 def _pack_yaml(seed: int) -> str:
@@ -95,6 +98,7 @@ def test_the_pool_exercises_the_prefilter(packs) -> None:
     assert sum(first_features(r.syntax(), look) is not None for r in rules) >= len(rules) // 2
     text = "About 12 civilians were killed in Hama. Russian jets struck Syria, no casualties."
     assert packs[0].extract(text)
+    assert sum(bool(r.adjacent) for p in packs for r in p.compiled.rules) >= 4
 
 
 TEXT_PIECES = ["Hama", "U.S.", "3.5", "1,200", "km", "F-16", "'s", "\u2019", ".", "?", "!", " ",
@@ -154,3 +158,22 @@ def test_exhaustive_mode_tries_every_rule_of_a_stage(packs) -> None:
                 *stage.sentence_index.by_feature.values(), *stage.sentence_index.by_pair.values())
             sentence_rules = {i for i in stage.rules if i not in stage.document_rules}
             assert stage.sentence_index.rules == indexed == sentence_rules
+
+
+def test_accelerator_database_comes_from_the_cache_once_built(tmp_path, monkeypatch) -> None:
+    pytest.importorskip("hyperscan", reason="the accelerator needs hyperscan (extra 'fast')")
+    import pickle
+
+    from engine.accel import WordFinder
+
+    monkeypatch.setenv("RULECRAFT_CACHE_DIR", str(tmp_path))
+    text, spans = "Killed near Hama. Calm in Homs.", [(0, 17), (18, 31)]
+    built = WordFinder.build(["killed", "hama", "homs"])
+    entries = list(tmp_path.glob("words-*.pickle"))
+    assert len(entries) == 1
+    loaded = WordFinder.build(["homs", "killed", "hama"])  # the same words: the cached database
+    assert loaded.words_by_sentence(text, spans) == built.words_by_sentence(text, spans) == [
+        {"killed", "hama"}, {"homs"}]
+    entries[0].write_bytes(pickle.dumps(b"not a database"))  # a broken entry is compiled again
+    rebuilt = WordFinder.build(["killed", "hama", "homs"])
+    assert rebuilt.words_by_sentence(text, spans) == [{"killed", "hama"}, {"homs"}]
