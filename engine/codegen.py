@@ -192,10 +192,25 @@ class Codegen:
         return "".join(self.emit(item) for item in node.items)
 
     def emit_Alt(self, node: ast.Alt) -> str:
-        words = [o.text for o in node.options if isinstance(o, ast.Word)]
-        if len(words) == len(node.options) and all(_single_token(w) for w in words):
-            return self.fold_cell([fold_text(w) for w in words])
-        return "(?:" + "|".join(self.emit(option) for option in node.options) + ")"
+        """Options in order; a run of one-word options is one cell with a word alternation.
+
+        Two different words never match the same cell, so merging a run keeps the order in
+        which the regex tries the options, and the program is smaller and faster.
+        """
+        branches: list[str] = []
+        run: list[str] = []
+        for option in node.options:
+            words = _cell_words(option)
+            if words is not None:
+                run.extend(words)
+                continue
+            if run:
+                branches.append(self.fold_cell(run))
+                run = []
+            branches.append(self.emit(option))
+        if run:
+            branches.append(self.fold_cell(run))
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
     def emit_Group(self, node: ast.Group) -> str:
         return f"(?:{self.emit(node.body)})"
@@ -307,8 +322,14 @@ class Codegen:
         return CompileError(code, message, loc, hint=hint)
 
 
-def _single_token(word: str) -> bool:
-    return len(literal_tokens(word)) == 1
+def _cell_words(node: ast.Node) -> list[str] | None:
+    """The folded words a one-cell option matches (a word or its inflections), else None."""
+    if isinstance(node, ast.Word):
+        tokens = literal_tokens(node.text)
+        return [tokens[0].fold] if len(tokens) == 1 else None
+    if isinstance(node, ast.Inflect):
+        return [fold_text(form) for form in inflections(node.lemma)]
+    return None
 
 
 def min_tokens(node: ast.Node, macros: dict[str, tuple[ast.Node, Locator]],

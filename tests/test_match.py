@@ -465,3 +465,13 @@ def test_any_text_gives_spans_of_the_text(make_pack, parts: list[tuple[str, str]
         for capture in match.captures.values():
             assert match.start <= capture.start < capture.end <= match.end
             assert text[capture.start:capture.end] == capture.text
+
+
+def test_alternatives_keep_their_order_when_one_word_options_share_a_cell(make_pack) -> None:
+    """`(shelled | shelled the | struck | hit~)`: runs of one-word options become one cell, the
+    two-word option stays where it was, so the regex still prefers the earlier option."""
+    pack = make_pack(rule_yaml("(shelled | shelled the | struck | hit~) {p:PLACE}?"))
+    texts = {"Jets shelled the town.": "shelled", "Jets struck Hama.": "struck Hama",
+             "Jets hit Hama.": "hit Hama", "Jets shelled Hama.": "shelled Hama"}
+    for text, expected in texts.items():
+        assert [m.text for m in pack.extract(text)] == [expected]
