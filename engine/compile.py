@@ -17,6 +17,7 @@ from typing import Any
 import regex
 
 from . import ast
+from .adjacency import PairClause, pair_clauses
 from .codegen import (
     BUILTIN_TYPES,
     Codegen,
@@ -119,6 +120,7 @@ class CompiledRule:
     pattern_text: str
     stage: int = 0
     clauses: tuple[Features, ...] = ()
+    adjacent: tuple[PairClause, ...] = ()
     first: Features | None = None
     where: tuple[Check, ...] = ()
 
@@ -375,6 +377,7 @@ class _PackCompiler:
                             decl.scope, program, matcher, fields, features, provenance,
                             decl.examples, tree, decl.pattern.text,
                             clauses=required_clauses(tree, macro),
+                            adjacent=pair_clauses(tree, macro),
                             first=None if decl.scope == "document" else first_features(tree, macro),
                             where=where)
 
@@ -466,7 +469,7 @@ class _PackCompiler:
             if rule.scope == "document":
                 stage.document_rules.append(rule.index)
             else:
-                stage.sentence_index.add(rule.index, rule.features, rule.clauses)
+                stage.sentence_index.add(rule.index, rule.features, rule.clauses, rule.adjacent)
         return stages
 
     def _level(self, rule: CompiledRule, producers: dict, levels: dict[int, int],

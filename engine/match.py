@@ -9,11 +9,12 @@ in the sentence, resolve overlaps, and feed each kept match's labels to later st
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from .ast import COMPARISONS
+from .adjacency import Pair
 from .codegen import TypeKind
 from .compile import CompiledPack, CompiledRule, FieldGetter
 from .errors import MatchTimeout
@@ -21,7 +22,7 @@ from .model import Capture, Match, amount
 from .prefilter import type_feature
 from .resolve import resolve
 from .sentence_spans import sentence_spans
-from .text import Sentence, Token, normalize, token_folds, tokenize
+from .text import Sentence, Token, normalize, token_fold_list, token_folds, tokenize
 
 DEFAULT_TIMEOUT = 2.0
 CLASS_CACHE_SIZE = 200_000
@@ -68,6 +69,8 @@ class DocumentRun:
         self.doc_id = doc_id
         self.timeout = timeout
         spans = sentence_spans(text)
+        self._sentence_spans = spans
+        self._pairs: dict[int, set[Pair]] = {}
         self.sentence_features: list[set[str]] = self._sentence_words(spans)
         self.active: list[int] = self.active_sentences()
         self.tokens: list[Token] = []
@@ -88,6 +91,18 @@ class DocumentRun:
         if found is not None:
             return found
         return [token_folds(self.text, a, b) for a, b in spans]
+
+    def _pair_source(self, index: int) -> Callable[[], set[Pair]]:
+        """The adjacent token pairs of a sentence, computed on first demand (see
+        `engine.adjacency`)."""
+        def pairs() -> set[Pair]:
+            found = self._pairs.get(index)
+            if found is None:
+                folds = token_fold_list(self.text, *self._sentence_spans[index])
+                found = self._pairs[index] = set(zip(folds, folds[1:]))
+            return found
+
+        return pairs
 
     def _tokenize(self, spans: list[tuple[int, int]], active: set[int]) -> list[Sentence]:
         """Tokens of the active sentences only; the others keep an empty token range."""
@@ -126,7 +141,8 @@ class DocumentRun:
         types = self.pack.type_features
         indexes = [stage.sentence_index for stage in self.pack.stages]
         return [n for n, words in enumerate(self.sentence_features)
-                if any(index.has_candidate(words | types) for index in indexes)]
+                if any(index.has_candidate(words | types, self._pair_source(n))
+                       for index in indexes)]
 
     def _document_words(self) -> set[str]:
         return set().union(*self.sentence_features) | self.pack.type_features
@@ -245,7 +261,8 @@ class DocumentRun:
         rules = self.pack.rules
         for s_index in self.active:
             candidates = (index.rules if self.exhaustive
-                          else index.candidates(self.sentence_features[s_index]))
+                          else index.candidates(self.sentence_features[s_index],
+                                                self._pair_source(s_index)))
             if not candidates:
                 continue
             enc = self.encoded_sentence(s_index)

@@ -15,11 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import ast
+from .adjacency import Pair, PairClause
 from .codegen import BUILTIN_TYPES
 from .inflect import inflections
 from .text import fold, literal_tokens
 
 Features = frozenset[str]
+PairSource = Callable[[], "set[Pair]"]  # the sentence's adjacent token pairs, on demand
 MacroLookup = Callable[[str], "ast.Node | None"]
 
 COMMON_WORDS = frozenset("""
@@ -131,10 +133,13 @@ class PrefilterIndex:
     by_pair: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     pair_words: set[str] = field(default_factory=set)
     rules: set[int] = field(default_factory=set)
+    adjacent: dict[int, tuple[PairClause, ...]] = field(default_factory=dict)
 
     def add(self, rule_index: int, features: Features | None,
-            clauses: tuple[Features, ...] = ()) -> None:
-        """Index a rule by its anchor; `clauses` are checked on lookup.
+            clauses: tuple[Features, ...] = (),
+            adjacent: tuple[PairClause, ...] = ()) -> None:
+        """Index a rule by its anchor; `clauses` and `adjacent` (pair clauses, see
+        `engine.adjacency`) are checked on lookup.
 
         A rule that requires two or more words is indexed by its two rarest words together,
         so a sentence reaches it only when it holds both; otherwise by its anchor `features`.
@@ -142,6 +147,8 @@ class PrefilterIndex:
         the others are checked one by one, rarest first.
         """
         self.rules.add(rule_index)
+        if adjacent:
+            self.adjacent[rule_index] = adjacent
         every = set(clauses) | ({features} if features else set())
         single = frozenset(f for c in every if len(c) == 1 for f in c)
         multiple = tuple(sorted((c for c in every if len(c) > 1), key=cost))
@@ -178,22 +185,29 @@ class PrefilterIndex:
                         found.update(rules)
         return found
 
-    def _met(self, rule: int, features: set[str]) -> bool:
+    def _met(self, rule: int, features: set[str], pairs: PairSource | None) -> bool:
         required = self.required.get(rule)
         if required is not None and not required <= features:
             return False
         clauses = self.clauses.get(rule)
-        return clauses is None or all(not c.isdisjoint(features) for c in clauses)
+        if clauses is not None and not all(not c.isdisjoint(features) for c in clauses):
+            return False
+        adjacent = self.adjacent.get(rule) if pairs is not None else None
+        if adjacent is None:
+            return True
+        present = pairs()
+        return all(not c.isdisjoint(present) for c in adjacent)
 
-    def candidates(self, features: set[str]) -> set[int]:
-        """Rules whose every clause is met by the features present."""
+    def candidates(self, features: set[str], pairs: PairSource | None = None) -> set[int]:
+        """Rules whose every clause is met by the features present (and, given `pairs`, the
+        adjacent token pairs of the sentence, computed only when a rule needs them)."""
         met = self._met
-        return {r for r in self._found(features) if met(r, features)}
+        return {r for r in self._found(features) if met(r, features, pairs)}
 
-    def has_candidate(self, features: set[str]) -> bool:
+    def has_candidate(self, features: set[str], pairs: PairSource | None = None) -> bool:
         """Whether any rule's every clause is met (stops at the first)."""
         met = self._met
-        return any(met(r, features) for r in self._found(features))
+        return any(met(r, features, pairs) for r in self._found(features))
 
 
 def first_features(node: ast.Node, macro: MacroLookup) -> Features | None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -231,11 +232,26 @@ def literal_tokens(text: str) -> tuple[Token, ...]:
     return tuple(tokenize(text))
 
 
+# The tokens of ASCII text (the same as `_TOKEN_RE` there), for stdlib `re`, which is faster.
+_ASCII_TOKEN_RE = re.compile(r"\d+(?:[.,:]\d+)+|\d+(?![A-Za-z0-9_])|[A-Za-z0-9_]+|[!-/:-@\[-^`{-~]")
+
+
 def token_folds(text: str, start: int = 0, end: int | None = None) -> set[str]:
     """The folds of the tokens of `text[start:end]`, without building tokens (fast)."""
+    return set(token_fold_list(text, start, end))
+
+
+def token_fold_list(text: str, start: int = 0, end: int | None = None) -> list[str]:
+    """The folds of the tokens of `text[start:end]` in order, without building tokens.
+
+    ASCII text folds to its lower case (with a backtick read as an apostrophe), so its tokens
+    are found in the folded text directly.
+    """
+    piece = text[start:end]
+    if piece.isascii():
+        return _ASCII_TOKEN_RE.findall(piece.lower().replace("`", "'"))
     forms = _forms
-    return {forms(word)[1] for word in
-            _TOKEN_TEXT_RE.findall(text, start, len(text) if end is None else end)}
+    return [forms(word)[1] for word in _TOKEN_TEXT_RE.findall(piece)]
 
 
 def __getattr__(name: str):

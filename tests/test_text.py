@@ -149,3 +149,20 @@ def test_non_separators_are_all_covered(text: str) -> None:
     for i, ch in enumerate(text):
         if i not in covered:
             assert _forbidden_in_token(ch) or ch == "\u00ad"
+
+
+ascii_texts = st.one_of(
+    st.text(st.characters(max_codepoint=127)),
+    st.lists(st.sampled_from(["3", ".", "5", "km", ",", ":", "`", "_", "a1", "1a", " ", "\x1d",
+                              "Hama", "U.S.", "\n"]), max_size=30).map("".join),
+)
+
+
+@given(st.one_of(texts, ascii_texts), st.data())
+def test_token_fold_list_equals_the_folds_of_the_tokens(text: str, data) -> None:
+    """The fold list (with its ASCII shortcut) is what tokenizing a range and folding gives."""
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    expected = [token.fold for token in tokenize(text, start, end)]
+    assert text_module.token_fold_list(text, start, end) == expected
+    assert text_module.token_folds(text, start, end) == set(expected)
