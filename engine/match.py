@@ -22,7 +22,7 @@ from .model import Capture, Match, amount
 from .prefilter import type_feature
 from .resolve import resolve
 from .sentence_spans import sentence_spans
-from .text import Sentence, Token, normalize, token_fold_list, token_folds, tokenize
+from .text import Sentence, Token, normalize, token_fold_list, token_fold_lists, tokenize
 
 DEFAULT_TIMEOUT = 2.0
 CLASS_CACHE_SIZE = 200_000
@@ -71,6 +71,7 @@ class DocumentRun:
         spans = sentence_spans(text)
         self._sentence_spans = spans
         self._pairs: dict[int, set[Pair]] = {}
+        self._folds: list[list[str]] | None = None  # token folds per sentence, when computed
         self.sentence_features: list[set[str]] = self._sentence_words(spans)
         self.active: list[int] = self.active_sentences()
         self.tokens: list[Token] = []
@@ -90,7 +91,9 @@ class DocumentRun:
         found = finder.words_by_sentence(self.text, spans) if finder else None
         if found is not None:
             return found
-        return [token_folds(self.text, a, b) for a, b in spans]
+        folds = token_fold_lists(self.text, spans)
+        self._folds = folds
+        return [set(sentence) for sentence in folds]
 
     def _pair_source(self, index: int) -> Callable[[], set[Pair]]:
         """The adjacent token pairs of a sentence, computed on first demand (see
@@ -98,7 +101,8 @@ class DocumentRun:
         def pairs() -> set[Pair]:
             found = self._pairs.get(index)
             if found is None:
-                folds = token_fold_list(self.text, *self._sentence_spans[index])
+                folds = (self._folds[index] if self._folds is not None
+                         else token_fold_list(self.text, *self._sentence_spans[index]))
                 found = self._pairs[index] = set(zip(folds, folds[1:]))
             return found
 

@@ -179,6 +179,13 @@ _TOKEN_RE = regex.compile(
     """,
     regex.V1 | regex.VERBOSE,
 )
+# The same tokens in ASCII text, for stdlib `re`, which is faster there.
+_ASCII_NUMBER = r"\d+(?:[.,:]\d+)+|\d+(?![A-Za-z0-9_])"
+_ASCII_WORD = r"[A-Za-z0-9_]+"
+_ASCII_PUNCT = r"[!-/:-@\[-^`{-~]"
+_ASCII_KINDS_RE = re.compile(
+    rf"(?P<number>{_ASCII_NUMBER})|(?P<word>{_ASCII_WORD})|(?P<punct>{_ASCII_PUNCT})")
+_ASCII_TOKEN_RE = re.compile(rf"{_ASCII_NUMBER}|{_ASCII_WORD}|{_ASCII_PUNCT}")
 _KINDS = {"number": TokenKind.NUMBER, "word": TokenKind.WORD, "punct": TokenKind.PUNCT}
 # The same tokens without groups, so that `findall` returns their texts with no match objects.
 _TOKEN_TEXT_RE = regex.compile(regex.sub(r"\(\?P<\w+>", "(?:", _TOKEN_RE.pattern),
@@ -218,10 +225,12 @@ _make_token = _token_maker()
 
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """Split `text[start:end]` into tokens whose offsets point into `text`."""
+    end = len(text) if end is None else end
     kinds, forms, make = _KINDS, _forms, _make_token
+    tokens_re = _ASCII_KINDS_RE if text[start:end].isascii() else _TOKEN_RE
     return [
         make(*m.span(), word, *forms(word), kinds[m.lastgroup])
-        for m in _TOKEN_RE.finditer(text, start, len(text) if end is None else end)
+        for m in tokens_re.finditer(text, start, end)
         for word in (m.group(),)
     ]
 
@@ -232,13 +241,14 @@ def literal_tokens(text: str) -> tuple[Token, ...]:
     return tuple(tokenize(text))
 
 
-# The tokens of ASCII text (the same as `_TOKEN_RE` there), for stdlib `re`, which is faster.
-_ASCII_TOKEN_RE = re.compile(r"\d+(?:[.,:]\d+)+|\d+(?![A-Za-z0-9_])|[A-Za-z0-9_]+|[!-/:-@\[-^`{-~]")
 
 
-def token_folds(text: str, start: int = 0, end: int | None = None) -> set[str]:
-    """The folds of the tokens of `text[start:end]`, without building tokens (fast)."""
-    return set(token_fold_list(text, start, end))
+def token_fold_lists(text: str, spans: list[tuple[int, int]]) -> list[list[str]]:
+    """`token_fold_list` of each span of `text`; an ASCII text is folded once for all."""
+    if not text.isascii():
+        return [token_fold_list(text, start, end) for start, end in spans]
+    folded, findall = text.lower().replace("`", "'"), _ASCII_TOKEN_RE.findall
+    return [findall(folded, start, end) for start, end in spans]
 
 
 def token_fold_list(text: str, start: int = 0, end: int | None = None) -> list[str]:

@@ -110,13 +110,13 @@ TEXT_PIECES = ["Hama", "U.S.", "3.5", "1,200", "km", "F-16", "'s", "\u2019", "."
 @given(st.lists(st.sampled_from(TEXT_PIECES), max_size=40))
 def test_tokenizing_sentence_by_sentence_equals_tokenizing_the_whole(pieces: list[str]) -> None:
     from engine.sentence_spans import sentence_spans
-    from engine.text import token_folds, tokenize
+    from engine.text import token_fold_list, tokenize
 
     text = "".join(pieces)
     whole = tokenize(text)
     spans = sentence_spans(text)
     assert [t for a, b in spans for t in tokenize(text, a, b)] == whole
-    assert set().union(*[token_folds(text, a, b) for a, b in spans]) == {t.fold for t in whole}
+    assert set().union(*[token_fold_list(text, a, b) for a, b in spans]) == {t.fold for t in whole}
 
 
 @settings(max_examples=80, deadline=None,

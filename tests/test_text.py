@@ -165,4 +165,17 @@ def test_token_fold_list_equals_the_folds_of_the_tokens(text: str, data) -> None
     end = data.draw(st.integers(start, len(text)))
     expected = [token.fold for token in tokenize(text, start, end)]
     assert text_module.token_fold_list(text, start, end) == expected
-    assert text_module.token_folds(text, start, end) == set(expected)
+
+
+@given(ascii_texts)
+def test_ascii_shortcut_tokenizes_like_the_general_pattern(text: str) -> None:
+    general = [(m.span(), m.lastgroup) for m in text_module._TOKEN_RE.finditer(text)]
+    assert [((t.start, t.end), t.kind.value) for t in tokenize(text)] == general
+
+
+@given(st.one_of(texts, ascii_texts), st.data())
+def test_fold_lists_of_many_spans_equal_one_by_one(text: str, data) -> None:
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=6)))
+    spans = list(zip(cuts[::2], cuts[1::2]))
+    assert text_module.token_fold_lists(text, spans) == [
+        text_module.token_fold_list(text, a, b) for a, b in spans]
