@@ -21,6 +21,9 @@
                                  # later match's own value ("killed by X", "X claimed it")
       standalone_context: true   # a standalone fact takes its own sentence's context even
                                  # when it joins an event ("N killed in X", then the attack)
+      fact_merge_by: [admin1]    # a fact that states its own value of these keys joins no
+                                 # event that states another ("kills 50 in Hama" is not the
+                                 # capture of a Homs town told beside it)
 
 A fact attaches to the event mentioned in its own sentence (the nearest mention before it, else
 after it), else to the latest event whose last sentence is at most `window` before it. When
@@ -35,6 +38,10 @@ Context is a guess from proximity: for the fields listed in `context_yields`, a 
 holds only from context is replaced by the first value a joining match states itself. With
 `standalone_context`, a standalone fact is filled from its own sentence's context before it
 joins an event too (a lead "N were killed in X" brings X to the attack the next sentence names).
+With `fact_merge_by`, a fact that states a value of one of those keys itself (not from context)
+passes over every event that holds another value of it (a value the event took from context
+does not count when the key is in `context_yields`): it joins the next event the rules above
+would pick, else (when standalone) makes its own.
 `carry` fills what finished events still lack from the latest match before the event that has
 the source field, at most `window` sentences back: the weakest evidence, so it never overrides
 anything, and a carried value that the event already holds in another field (actor2 equal to
@@ -78,6 +85,7 @@ class EventSpec:
     rank: tuple[tuple[str, tuple[Any, ...]], ...] = ()
     context_yields: tuple[str, ...] = ()
     standalone_context: bool = False
+    fact_merge_by: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, sections: list[dict]) -> EventSpec:
@@ -209,19 +217,27 @@ class _Assembler:
                                             guessed=set(guessed) & set(self.spec.context_yields)))
 
     def _target(self, match: Match, sentence: int) -> _Incident | None:
-        same = [i for i in self.incidents if i.first_sentence <= sentence <= i.last_sentence
+        open_to = [i for i in self.incidents if self._agrees(i, match)]
+        same = [i for i in open_to if i.first_sentence <= sentence <= i.last_sentence
                 and any(_sentence(m) == sentence for m in i.evidence)]
         if same:
             before = [i for i in same if _start_in(i, sentence) <= match.start]
             if before:
                 return max(before, key=lambda i: _start_in(i, sentence))
             return min(same, key=lambda i: _start_in(i, sentence))
-        near = [i for i in self.incidents if 0 <= sentence - i.last_sentence <= self.spec.window]
+        near = [i for i in open_to if 0 <= sentence - i.last_sentence <= self.spec.window]
         if near:
             return near[-1]
-        ahead = [i for i in self.incidents if i.from_mention
+        ahead = [i for i in open_to if i.from_mention
                  and 0 < i.first_sentence - sentence <= self.spec.lookahead]
         return min(ahead, key=lambda i: i.first_sentence) if ahead else None
+
+    def _agrees(self, incident: _Incident, fact: Match) -> bool:
+        """Whether `fact` may join `incident` under `fact_merge_by`: no key of it that the fact
+        states itself is held by the incident with another value (other than a guess)."""
+        return all(fact.fields.get(k) is None or incident.fields.get(k) is None
+                   or k in incident.guessed or fact.fields[k] == incident.fields[k]
+                   for k in self.spec.fact_merge_by)
 
 
 def _start_in(incident: _Incident, sentence: int) -> int:

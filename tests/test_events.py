@@ -73,6 +73,50 @@ def test_an_actor_taken_from_context_stays_when_nothing_states_one(pack) -> None
     assert event["actor1"] == "Red Brigade"
 
 
+def _pack_with(tmp_path: Path, extra_rules: str, extra_events: str,
+               yields: str = "actor1") -> engine.Pack:
+    """The fixture pack with more rules and `events:` keys (and other `context_yields`)."""
+    text = PACK.read_text(encoding="utf-8")
+    text = text.replace("context_yields: [actor1]", f"context_yields: [{yields}]", 1)
+    text = text.replace("events:\n", extra_rules + "events:\n" + extra_events, 1)
+    path = tmp_path / "pack.yaml"
+    path.write_text(text, encoding="utf-8")
+    return engine.load(path)
+
+
+PLACED_TOLL = """  - name: killed_in
+    label: Casualties
+    pattern: "killed {n:NUMBER} in {t:TOWN}"
+    fields: {fatalities: n, location: t.name, admin1: t.admin1}
+"""
+
+
+def test_fact_merge_by_keeps_a_toll_of_another_place_apart(tmp_path) -> None:
+    pack = _pack_with(tmp_path, PLACED_TOLL, "  fact_merge_by: [admin1]\n")
+    events = _events(pack, "They killed 5 in Southville. Shelling on Northville went on.")
+    assert [(e.get("location"), (e.get("fatalities") or {}).get("value")) for e in events] \
+        == [("Northville", None), ("Southville", 5)]
+
+
+def test_fact_merge_by_lets_a_toll_of_the_same_place_join(tmp_path) -> None:
+    pack = _pack_with(tmp_path, PLACED_TOLL, "  fact_merge_by: [admin1]\n")
+    (event,) = _events(pack, "They killed 5 in Northville. Shelling on Northville went on.")
+    assert event["location"] == "Northville" and event["fatalities"]["value"] == 5
+
+
+def test_fact_merge_by_lets_a_toll_replace_a_guessed_place(tmp_path) -> None:
+    pack = _pack_with(tmp_path, PLACED_TOLL, "  fact_merge_by: [admin1]\n",
+                      yields="actor1, location, admin1")
+    (event,) = _events(pack, "The shelling hit Northville and killed 5 in Southville.")
+    assert event["admin1"] == "South" and event["fatalities"]["value"] == 5
+
+
+def test_without_fact_merge_by_a_toll_joins_the_next_attack_anywhere(tmp_path) -> None:
+    pack = _pack_with(tmp_path, PLACED_TOLL, "")
+    (event,) = _events(pack, "They killed 5 in Southville. Shelling on Northville went on.")
+    assert event["location"] == "Northville" and event["fatalities"]["value"] == 5
+
+
 @pytest.mark.parametrize("current, extra, expected", [
     ({"n": 3}, {"n": 5}, 5),
     ({"n": 5}, {"n": 3}, 5),
@@ -94,4 +138,4 @@ def test_spec_reads_plain_config() -> None:
     spec = EventSpec.from_config([{"window": 3, "carry": {"a": "b"},
                                    "context": [{"label": "Place", "key": "location"}]}])
     assert spec.window == 3 and spec.carry == (("a", "b"),)
-    assert spec.context[0].prefer == "after"
+    assert spec.context[0].prefer == "after" and spec.fact_merge_by == ()
