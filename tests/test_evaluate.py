@@ -124,3 +124,17 @@ def test_an_actorless_main_event_takes_the_actor_of_the_same_attack_told_nearby(
 def test_a_clash_borrows_only_bombardment_as_its_cause(main_fields, other_cause, code) -> None:
     main = _event(5, **main_fields)
     assert predicted_cause(main, [main, _event(80, cause=other_cause)]) == code
+
+
+DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "fakes" / "dev.csv"
+TARGETS = {"location": 0.95, "killed": 0.80, "cause": 0.88, "actor": 0.70}
+
+
+@pytest.mark.skipif(not DEV.is_file(), reason="FA-KES dev.csv is not beside the repository")
+def test_the_shipped_pack_meets_its_targets_on_fakes_dev() -> None:
+    """A guard for the pack and the engine under it: any change that costs an article on a
+    field at its target shows here (about 4 s with two processes)."""
+    scores = evaluate(engine.load(PACK), read_gold(str(DEV), "article_content", "unit_id"),
+                      jobs=2)
+    assert {name: scores[name].score >= target for name, target in TARGETS.items()} == {
+        name: True for name in TARGETS}, {name: scores[name].score for name in TARGETS}
