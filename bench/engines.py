@@ -9,6 +9,7 @@ caller scales its times by `Compiled.scale`.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -71,17 +72,26 @@ def short_rule_name(qualified: str) -> str:
 
 
 class RulecraftEngine:
-    """Rulecraft through its public API, with `jobs` worker processes."""
+    """Rulecraft through its public API, with `jobs` worker processes: the pure-Python path
+    (`RULECRAFT_NO_ACCEL=1`), or with the hyperscan accelerator when `accelerated`."""
 
-    def __init__(self, jobs: int = 1):
+    def __init__(self, jobs: int = 1, accelerated: bool = False):
         self.jobs = jobs
-        self.name = "rulecraft" if jobs == 1 else f"rulecraft-jobs{jobs}"
+        self.accelerated = accelerated
+        self.name = "rulecraft-fast" if accelerated else "rulecraft"
         self.pack = None
         self.errors = 0
 
     def compile(self, workload: Workload, budget: float | None) -> Compiled:
+        from engine.accel import available
         from engine.pack import load
 
+        if self.accelerated and not available():
+            raise EngineUnavailable("hyperscan is not installed (extra 'fast')")
+        if self.accelerated:
+            os.environ.pop("RULECRAFT_NO_ACCEL", None)
+        else:
+            os.environ["RULECRAFT_NO_ACCEL"] = "1"  # worker processes inherit it
         start = time.perf_counter()
         self.pack = load(workload.pack)
         return Compiled(time.perf_counter() - start, len(workload.specs), len(workload.specs))
@@ -216,6 +226,7 @@ def _collector(names: list[str], found: Counts) -> Callable:
 
 ENGINES: dict[str, Callable[[], Engine]] = {
     "rulecraft": RulecraftEngine,
+    "rulecraft-fast": lambda: RulecraftEngine(accelerated=True),
     "naive": NaiveEngine,
     "spacy": SpacyEngine,
     "hyperscan": HyperscanEngine,

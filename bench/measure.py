@@ -101,9 +101,9 @@ def measure(task: Task) -> Outcome:
         first = _throughput(engine, corpus, len(unique), task, compiled, outcome)
         outcome.peak_rss_mb = peak_rss_mb()
         outcome.throughput.append(first.to_dict())
-        for jobs in task.jobs[1:]:
+        for jobs in task.jobs[1:]:  # N workers get N times the text: the same work each
             _set_jobs(engine, jobs)
-            prefix = corpus[:first.docs]
+            prefix = corpus[:first.docs * jobs]
             outcome.throughput.append(_timed_runs(engine, prefix, task.runs, compiled).to_dict())
     outcome.peak_rss_mb = outcome.peak_rss_mb or peak_rss_mb()
     return outcome

@@ -113,9 +113,10 @@ def _cap(seconds: float | None) -> str:
     return "the whole text" if seconds is None else f"{seconds:g} s a run"
 
 
-SUMMARY_HEAD = ("| rules | places | Rulecraft MB/s | docs/s | jobs N MB/s (speed-up) | compile "
-                "cold s | compile cached s | peak MB | vs naive | vs spaCy | vs hyperscan |\n"
-                "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+SUMMARY_HEAD = ("| rules | places | Rulecraft MB/s | docs/s | jobs N MB/s (speed-up) | fast MB/s "
+                "| compile cold s | compile cached s | peak MB | vs naive | vs spaCy | "
+                "vs hyperscan |\n"
+                "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
 
 def _summary(report: dict) -> str:
@@ -131,8 +132,11 @@ def _summary_row(config: dict) -> str:
     one, many = _runs(rc, 1), _runs(rc, None)
     speedup = (f"{sig(many['mb_per_s'])} ({many['mb_per_s'] / one['mb_per_s']:.2f}x)"
                if one and many else "-")
+    fast = engines.get("rulecraft-fast")
+    fast_cell = (_num(_runs(fast, 1), "mb_per_s") if fast and fast.get("status") == "ok"
+                 else (fast or {}).get("status", "-"))
     cells = [f"{config['rules']:,}", f"{config['places']:,}",
-             _num(one, "mb_per_s"), _num(one, "docs_per_s"), speedup,
+             _num(one, "mb_per_s"), _num(one, "docs_per_s"), speedup, fast_cell,
              _fmt(rc.get("compile_seconds")), _cached(rc), _fmt(rc.get("peak_rss_mb"), 0)]
     cells += [_ratio(one, engines.get(name)) for name in ("naive", "spacy", "hyperscan")]
     return "| " + " | ".join(cells) + " |"

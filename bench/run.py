@@ -208,10 +208,13 @@ def measure_config(settings: Settings, rules: int, places: int, paths: Paths,
     outcomes = {"rulecraft": _timed_child(base, folders, settings, log)}
     outcomes["rulecraft"]["cached"] = _cached_load(base, folders, settings, log)
     for name in settings.engines:
-        if name != "rulecraft":
-            task = replace(base, engine=name, jobs=(1,), run_seconds=settings.peer_seconds,
+        if name == "rulecraft":
+            continue
+        task = replace(base, engine=name, jobs=(1,))
+        if not name.startswith("rulecraft"):  # a peer: its own caps
+            task = replace(task, run_seconds=settings.peer_seconds,
                            compile_seconds=settings.compile_seconds)
-            outcomes[name] = _timed_child(task, folders, settings, log)
+        outcomes[name] = _timed_child(task, folders, settings, log)
     return ConfigResult(rules, places, len(gaz), outcomes)
 
 
