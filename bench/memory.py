@@ -18,7 +18,8 @@ import threading
 import time
 from pathlib import Path
 
-from bench.workload import read_fakes
+from bench.machine import machine_info
+from bench.workload import REPO_DIR, read_fakes
 
 
 def _rss_mb(pid: int) -> float:
@@ -77,9 +78,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rules", default="bench/.cache/packs/r100-g2000")
     parser.add_argument("--mb", type=float, nargs="+", default=[50, 200])
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" /
+                        "memory.json", help="where the measurements are written (JSON)")
     args = parser.parse_args(argv)
+    results = []
     for size in args.mb:
-        print(json.dumps(measure(args.rules, size, args.jobs)), flush=True)
+        results.append(measure(args.rules, size, args.jobs))
+        print(json.dumps(results[-1]), flush=True)
+    record = {"rules": args.rules, "machine": machine_info(REPO_DIR), "runs": results}
+    args.out.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     return 0
 
 

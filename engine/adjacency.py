@@ -11,7 +11,7 @@ does not say which token comes next (a typed capture, `_`, `...`), it derives no
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import ast
 from .inflect import inflections
@@ -23,8 +23,7 @@ MacroLookup = Callable[[str], "ast.Node | None"]
 MAX_PAIRS = 64  # a clause of more pairs than this is too weak to pay for itself
 
 
-@dataclass(frozen=True)
-class _Ends:
+class _Ends(NamedTuple):
     """What a pattern node says about the tokens it matches.
 
     `first` / `last`: the folds its first / last token can have (None: any token); `nullable`:

@@ -5,8 +5,9 @@ compiler derives clauses: sets of features of which at least one must occur in a
 the rule to match there (a sequence requires the clauses of all its required elements,
 alternatives the union of their anchors). The index is keyed by each rule's anchor, its rarest
 clause, so a sentence looks up only the rules anchored on words it contains; the other clauses
-are then checked with set operations before any regex runs. A rule without clauses runs on
-every sentence.
+are then checked with set operations before any regex runs, and last the rule's pair clauses
+(words it needs side by side, `engine.adjacency`) against the sentence's adjacent token pairs,
+computed on demand. A rule without clauses runs on every sentence.
 """
 
 from __future__ import annotations

@@ -119,3 +119,15 @@ def test_missing_text_is_reported(tmp_path):
     log = io.StringIO()
     assert run.main(["--quick", "--fakes", str(tmp_path / "none.csv")], log=log) == 2
     assert "no FA-KES text" in log.getvalue()
+
+
+def test_startup_measures_each_step_in_fresh_processes(tmp_path, monkeypatch):
+    from bench import startup
+
+    monkeypatch.setenv("RULECRAFT_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "startup.json"
+    assert startup.main(["--runs", "1", "--pack", "rules/demo.yaml", "--out", str(out)]) == 0
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["load_and_first_extract"] == pytest.approx(
+        result["load"] + result["first_extract"], abs=0.002)
+    assert result["process"] > result["import"] > 0 and result["bare_interpreter"] > 0
