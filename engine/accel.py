@@ -58,19 +58,33 @@ class WordFinder:
 
     def words_by_sentence(self, text: str, spans: list[tuple[int, int]]) -> list[set[str]] | None:
         """The prefilter words in each sentence, or None when the text is not plain ASCII."""
+        found = self.hits(text)
+        return None if found is None else by_sentence(found, spans)
+
+    def hits(self, text: str) -> list[tuple[int, str]] | None:
+        """(end offset, word) of each prefilter word in the text, in one scan; None when the
+        text is not plain ASCII."""
         if not text.isascii():
             return None
-        found: list[set[str]] = [set() for _ in spans]
-        starts = [start for start, _ in spans]
+        found: list[tuple[int, str]] = []
         words = self.words
 
         def on_match(word_id: int, _from: int, end: int, _flags: int, _context) -> None:
-            sentence = bisect_right(starts, end - 1) - 1
-            if sentence >= 0 and end <= spans[sentence][1]:
-                found[sentence].add(words[word_id])
+            found.append((end, words[word_id]))
 
         self._database.scan(text.encode("ascii"), match_event_handler=on_match)
         return found
+
+
+def by_sentence(hits: list[tuple[int, str]], spans: list[tuple[int, int]]) -> list[set[str]]:
+    """The words of `hits` that lie inside each span."""
+    found: list[set[str]] = [set() for _ in spans]
+    starts = [start for start, _ in spans]
+    for end, word in hits:
+        sentence = bisect_right(starts, end - 1) - 1
+        if sentence >= 0 and end <= spans[sentence][1]:
+            found[sentence].add(word)
+    return found
 
 
 def _compile(words: list[str]):

@@ -212,7 +212,7 @@ class CompiledPack:
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for transient in ("_word_finder", "_type_features"):
+        for transient in ("_word_finder", "_type_features", "_skip_gate"):
             state.pop(transient, None)
         state["class_cache"] = {}
         return state

@@ -12,7 +12,7 @@ computed on demand. A rule without clauses runs on every sentence.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from . import ast
@@ -170,10 +170,17 @@ class PrefilterIndex:
                 self.by_feature.setdefault(feature, []).append(rule_index)
 
     def _found(self, features: set[str]) -> set[int]:
-        found = set(self.always)
+        found: set[int] = set()
+        for rules in self._reached(features):
+            found.update(rules)
+        return found
+
+    def _reached(self, features: set[str]) -> Iterator[list[int]]:
+        """The lists of rules the features present reach, by anchor or by pair, lazily."""
+        yield self.always
         lookup = self.by_feature
         for feature in lookup.keys() & features:  # in C, over the smaller of the two
-            found.update(lookup[feature])
+            yield lookup[feature]
         if self.by_pair:
             present = sorted(features & self.pair_words)
             pairs = self.by_pair
@@ -181,8 +188,7 @@ class PrefilterIndex:
                 for second in present[i + 1:]:
                     rules = pairs.get((first, second))
                     if rules:
-                        found.update(rules)
-        return found
+                        yield rules
 
     def _met(self, rule: int, features: set[str], pairs: PairSource | None) -> bool:
         required = self.required.get(rule)
@@ -206,7 +212,7 @@ class PrefilterIndex:
     def has_candidate(self, features: set[str], pairs: PairSource | None = None) -> bool:
         """Whether any rule's every clause is met (stops at the first)."""
         met = self._met
-        return any(met(r, features, pairs) for r in self._found(features))
+        return any(met(r, features, pairs) for rules in self._reached(features) for r in rules)
 
 
 def first_features(node: ast.Node, macro: MacroLookup) -> Features | None:

@@ -71,3 +71,17 @@ def test_sentences_without_the_adjacent_words_are_not_even_tokenized(tmp_path) -
     exhaustive = pack.run("Killed were the civilians. Then civilians were killed.",
                           exhaustive=True)
     assert [m.text for m in exhaustive.matches] == ["civilians were killed"]
+
+
+def test_a_document_no_rule_can_match_is_not_split_or_tokenized(tmp_path, monkeypatch) -> None:
+    (tmp_path / "rules.yaml").write_text(
+        "rules:\n  - name: r\n    pattern: 'civilians (were)? killed'\n", encoding="utf-8")
+    pack = engine.load(tmp_path, cache=False)
+    run = pack.run("Calm returned. Nothing else happened.")
+    assert run.skipped and run.matches == [] and run.tokens == []
+    assert [(s.start, s.end) for s in run.sentences] == [(0, 14), (15, 37)]  # on demand
+    assert not pack.run("Then civilians were killed.").skipped
+    assert not pack.run("Calm returned.", exhaustive=True).skipped
+    monkeypatch.setenv("RULECRAFT_NO_ACCEL", "1")  # without the accelerator, pairs count too
+    pure = engine.load(tmp_path, cache=False)
+    assert pure.run("Killed were the civilians. Nothing else happened.").skipped
