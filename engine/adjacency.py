@@ -11,6 +11,7 @@ does not say which token comes next (a typed capture, `_`, `...`), it derives no
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 from typing import NamedTuple
 
 from . import ast
@@ -50,7 +51,7 @@ def _ends(node: ast.Node, macro: MacroLookup, seen: frozenset[str]) -> _Ends:
         folds = [tok.fold for tok in literal_tokens(node.text)]
         if not folds:
             return _ZERO_WIDTH
-        inner = tuple(frozenset({pair}) for pair in zip(folds, folds[1:]))
+        inner = tuple(frozenset({pair}) for pair in pairwise(folds))
         return _Ends(frozenset(folds[:1]), frozenset(folds[-1:]), False, inner)
     if isinstance(node, ast.Inflect):
         forms = frozenset(fold(f) for f in inflections(node.lemma))

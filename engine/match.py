@@ -14,11 +14,12 @@ import functools
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
-from .ast import COMPARISONS
 from .accel import by_sentence
 from .adjacency import Pair
+from .ast import COMPARISONS
 from .codegen import TypeKind
 from .compile import CompiledPack, CompiledRule, FieldGetter
 from .errors import MatchTimeout
@@ -159,7 +160,7 @@ class DocumentRun:
         else:
             folds = token_fold_list(self.text)
             words = set(folds)
-            pairs = functools.cache(lambda: set(zip(folds, folds[1:])))
+            pairs = functools.cache(lambda: set(pairwise(folds)))
         features = words | self.pack.type_features
         return self._document_rule_may_match(features) or any(
             stage.sentence_index.has_candidate(features, pairs) for stage in self.pack.stages)
@@ -189,7 +190,7 @@ class DocumentRun:
             if found is None:
                 folds = (self._folds[index] if self._folds is not None
                          else token_fold_list(self.text, *self._sentence_spans[index]))
-                found = self._pairs[index] = set(zip(folds, folds[1:]))
+                found = self._pairs[index] = set(pairwise(folds))
             return found
 
         return pairs
