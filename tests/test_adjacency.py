@@ -85,3 +85,5 @@ def test_a_document_no_rule_can_match_is_not_split_or_tokenized(tmp_path, monkey
     monkeypatch.setenv("RULECRAFT_NO_ACCEL", "1")  # without the accelerator, pairs count too
     pure = engine.load(tmp_path, cache=False)
     assert pure.run("Killed were the civilians. Nothing else happened.").skipped
+    kept = pure.run("Calm returned. Then civilians were killed.")
+    assert not kept.skipped and [m.text for m in kept.matches] == ["civilians were killed"]

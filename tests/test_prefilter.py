@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
+from engine.match import SkipGate
 from engine.prefilter import first_features, required_clauses
 
 FIXTURES = Path(__file__).parent / "fixtures" / "prefilter"
@@ -50,16 +51,28 @@ SOUP = ["Hama", "Deir", "Ezzor", "Syria", "killed", "died", "slain", "were", "wa
         "Deir-Ezzor", "about", "at", "least", "and", "have", "death", "of", "climbed"]
 
 
+# Pieces that match the pool's word sequences, so that texts often hold their adjacent pairs.
+PHRASES = ["at least 12 civilians", "civilians were killed in Hama", "toll rose to two",
+           "death toll of soldiers climbed", "Russian jets have struck Hama", "the army pounded",
+           "no casualties", "12 people died", "rebels fled", "Ahmed Saleh said"]
+TEXT_SOUP = SOUP + PHRASES
+
+# Rules that need words (no rule anchored on a type alone, no cascade): packs of these let the
+# document-level test rule texts out.
+SELECTIVE = [p for p in POOL if not p.startswith(("{p:PLACE", "^", "_", "/"))]
+
+
 def _pack_yaml(seed: int) -> str:
     rng = random.Random(seed)
+    selective = seed >= 4
     lines = ["rules:"]
-    for n, pattern in enumerate(rng.sample(POOL, 8)):
+    for n, pattern in enumerate(rng.sample(SELECTIVE if selective else POOL, 8)):
         label = "Kill" if "@DIED" in pattern else rng.choice(["Strike", "Other"])
         lines += [f"  - name: r{n}", f"    label: {label}", f"    pattern: {pattern!r}",
                   f"    priority: {rng.randint(0, 3)}"]
         if rng.random() < 0.2:
             lines.append("    overlap: all" if label == "Other" else "    scope: sentence")
-    for n, (label, pattern) in enumerate(CASCADE):
+    for n, (label, pattern) in enumerate([] if selective else CASCADE):
         lines += [f"  - name: c{n}", f"    label: Cascade{label}", f"    pattern: {pattern!r}"]
     lines += ["  - name: doc", "    scope: document", "    pattern: 'rebels ... fled'"]
     return "\n".join(lines) + "\n"
@@ -68,11 +81,32 @@ def _pack_yaml(seed: int) -> str:
 @pytest.fixture(scope="module")
 def packs(tmp_path_factory) -> list[engine.Pack]:
     loaded = []
-    for seed in range(4):
+    for seed in range(6):  # 4 and 5 are selective
         folder = tmp_path_factory.mktemp(f"pack{seed}")
         shutil.copy(FIXTURES / "lexicons.yaml", folder / "lexicons.yaml")
         (folder / "rules.yaml").write_text(_pack_yaml(seed), encoding="utf-8")
         loaded.append(engine.load(folder, cache=False))
+    return loaded
+
+
+class _AlwaysCheck(SkipGate):
+    """A gate that always tries the document-level test (the real one may stop trying)."""
+
+    def should_check(self) -> bool:
+        return True
+
+
+@pytest.fixture(scope="module")
+def pure_packs(packs) -> list[engine.Pack]:
+    """The same packs on the pure-Python path, where the document-level test uses word pairs."""
+    loaded = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RULECRAFT_NO_ACCEL", "1")
+        for pack in packs:
+            pure = engine.load(pack.path, cache=False)
+            assert pure.compiled.word_finder() is None
+            pure.compiled.__dict__["_skip_gate"] = _AlwaysCheck()
+            loaded.append(pure)
     return loaded
 
 
@@ -82,11 +116,30 @@ def _summary(run) -> list[tuple]:
 
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(words=st.lists(st.sampled_from(SOUP), min_size=1, max_size=60), which=st.integers(0, 3))
+@given(words=st.lists(st.sampled_from(TEXT_SOUP), min_size=1, max_size=60),
+       which=st.integers(0, 5))
 def test_pruned_run_equals_exhaustive_run(packs, words: list[str], which: int) -> None:
     pack = packs[which]
     text = " ".join(words)
     assert _summary(pack.run(text)) == _summary(pack.run(text, exhaustive=True))
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.sampled_from(TEXT_SOUP), min_size=1, max_size=60),
+       which=st.integers(0, 5))
+def test_pure_python_run_with_document_test_equals_exhaustive_run(pure_packs, words: list[str],
+                                                                  which: int) -> None:
+    pack = pure_packs[which]
+    text = " ".join(words)
+    assert _summary(pack.run(text)) == _summary(pack.run(text, exhaustive=True))
+
+
+def test_the_document_test_rules_texts_out(packs, pure_packs) -> None:
+    """Guard against a vacuous property: some packs rule some soup texts out, on both paths."""
+    texts = ["the army said", "Killed were the civilians , no toll", "about at least and"]
+    for group in (packs, pure_packs):
+        assert any(pack.run(text).skipped for pack in group for text in texts)
 
 
 def test_the_pool_exercises_the_prefilter(packs) -> None:
