@@ -92,7 +92,12 @@ class SkipGate:
 
 
 class DocumentRun:
-    """The state of one document while a pack runs over it."""
+    """The state of one document while a pack runs over it.
+
+    `skipped` says the document-level test ruled the text out (no rule can match anywhere):
+    then nothing was split or tokenized, `matches` stays empty, and `sentences` are found only
+    if asked for.
+    """
 
     def __init__(self, pack: CompiledPack, text: str, doc_id: str | None = None,
                  timeout: float = DEFAULT_TIMEOUT, exhaustive: bool = False):
