@@ -1,24 +1,19 @@
 """Run a compiled pack over one document: find typed spans, then run candidate rules per sentence.
 
-Per document: first its words (and word pairs) decide whether any rule could match anywhere in
-it; if none can, nothing more is done. Else split sentences and tokenize those where a rule
-could match; find lexicon hits (one trie pass for all types),
-grammar hits (one finder per grammar type) and token classes; then, stage by stage, encode each
-sentence as token cells (see `engine.codegen`), run only the rules whose required features occur
-in the sentence, resolve overlaps, and feed each kept match's labels to later stages as spans.
+Per document: unless `engine.screen` rules the whole text out, split sentences and tokenize
+those where a rule could match; find lexicon hits (one trie pass for all types), grammar hits
+(one finder per grammar type) and token classes; then, stage by stage, encode each sentence as
+token cells (see `engine.codegen`), run only the rules the screen lets through for the sentence,
+resolve overlaps, and feed each kept match's labels to later stages as spans.
 """
 
 from __future__ import annotations
 
-import functools
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Any
 
-from .accel import by_sentence
-from .adjacency import Pair
 from .ast import COMPARISONS
 from .codegen import TypeKind
 from .compile import CompiledPack, CompiledRule, FieldGetter
@@ -26,8 +21,9 @@ from .errors import MatchTimeout
 from .model import Capture, Match, amount
 from .prefilter import type_feature
 from .resolve import resolve
+from .screen import Screen
 from .sentence_spans import sentence_spans
-from .text import Sentence, Token, normalize, token_fold_list, token_fold_lists, tokenize
+from .text import Sentence, Token, normalize, tokenize
 
 DEFAULT_TIMEOUT = 2.0
 CLASS_CACHE_SIZE = 200_000
@@ -63,34 +59,6 @@ class Encoded:
         return sorted({p for group in found for p in group})
 
 
-class SkipGate:
-    """Whether the document-level test (`DocumentRun._document_may_match`) is worth trying
-    without the accelerator.
-
-    The test costs about half of what it saves on a document it rules out, so it pays only when
-    most text is ruled out (a pack of selective rules). The gate counts, per pack and process,
-    the share of checked text that was ruled out; below half, only one document in `PROBE` is
-    checked, to notice when the text changes. Results never depend on it.
-    """
-
-    WARMUP, PROBE, RATE, WINDOW = 16, 64, 0.5, 4_000_000
-
-    def __init__(self) -> None:
-        self.documents = self.checked = self.ruled_out = 0
-
-    def should_check(self) -> bool:
-        self.documents += 1
-        return (self.documents <= self.WARMUP or self.ruled_out >= self.RATE * self.checked
-                or self.documents % self.PROBE == 0)
-
-    def record(self, size: int, ruled_out: bool) -> None:
-        self.checked += size
-        self.ruled_out += size if ruled_out else 0
-        if self.checked > self.WINDOW:  # recent text weighs more
-            self.checked //= 2
-            self.ruled_out //= 2
-
-
 class DocumentRun:
     """The state of one document while a pack runs over it.
 
@@ -112,34 +80,17 @@ class DocumentRun:
         self.active: list[int] = []
         self.sentence_features: list[set[str]] = []
         self._sentences: list[Sentence] | None = None
-        self._pairs: dict[int, set[Pair]] = {}
-        self._folds: list[list[str]] | None = None  # token folds per sentence, when computed
         self._encoded: dict[int, Encoded] = {}
-        self._hits: list[tuple[int, str]] | None = None  # the accelerator's word hits
-        self.skipped = not exhaustive and self._rule_out()
+        self.screen = Screen(pack, text)
+        self.skipped = not exhaustive and self.screen.rules_out_document()
         if not self.skipped:
             self._prepare(sentence_spans(text))
 
-    def _rule_out(self) -> bool:
-        """Whether the document-level test rules the text out. With the accelerator the test
-        costs little (its word hits serve the sentences after it) and always runs; without,
-        it runs when the pack's `SkipGate` says it pays."""
-        if self.pack.word_finder() is not None:
-            return not self._document_may_match()
-        gate = self.pack.__dict__.get("_skip_gate")
-        if gate is None:
-            gate = self.pack.__dict__["_skip_gate"] = SkipGate()
-        if not gate.should_check():
-            return False
-        ruled_out = not self._document_may_match()
-        gate.record(len(self.text), ruled_out)
-        return ruled_out
-
     def _prepare(self, spans: list[tuple[int, int]]) -> None:
         """Words of each sentence, the active sentences, and their tokens."""
-        self._sentence_spans = spans
-        self.sentence_features = self._sentence_words(spans)
-        self.active = self.active_sentences()
+        self.sentence_features = self.screen.sentence_words(spans, self.exhaustive)
+        self.active = (list(range(len(spans))) if self.exhaustive
+                       else self.screen.active_sentences(self.sentence_features))
         self._sentences = self._tokenize(spans, set(self.active))
         self._start_tags: list[list[tuple[int, str]]] = [[] for _ in self.tokens]
         self._end_tags: list[list[str]] = [[] for _ in self.tokens]
@@ -152,53 +103,6 @@ class DocumentRun:
         if self._sentences is None:
             self._sentences = [Sentence(a, b, 0, 0) for a, b in sentence_spans(self.text)]
         return self._sentences
-
-    def _document_may_match(self) -> bool:
-        """Whether some rule could match somewhere in the text, judged by its words and word
-        pairs with every type assumed present. A document where none can is not split into
-        sentences or tokenized at all: most documents, for a pack of selective rules."""
-        finder = self.pack.word_finder()
-        self._hits = finder.hits(self.text) if finder else None
-        pairs: Callable[[], set[Pair]] | None = None
-        if self._hits is not None:  # hits carry no token order: no pairs (a weaker test)
-            words = {word for _, word in self._hits}
-        else:
-            folds = token_fold_list(self.text)
-            words = set(folds)
-            pairs = functools.cache(lambda: set(pairwise(folds)))
-        features = words | self.pack.type_features
-        return self._document_rule_may_match(features) or any(
-            stage.sentence_index.has_candidate(features, pairs) for stage in self.pack.stages)
-
-    def _document_rule_may_match(self, features: set[str]) -> bool:
-        rules = self.pack.rules
-        return any(rules[i].features is None or rules[i].features & features
-                   for stage in self.pack.stages for i in stage.document_rules)
-
-    def _sentence_words(self, spans: list[tuple[int, int]]) -> list[set[str]]:
-        """The words of each sentence that the prefilter looks at (all its folds without the
-        accelerator, only the pack's vocabulary with it: the candidates are the same)."""
-        finder = None if self.exhaustive else self.pack.word_finder()
-        if finder is not None and self._hits is None:
-            self._hits = finder.hits(self.text)
-        if self._hits is not None:
-            return by_sentence(self._hits, spans)
-        folds = token_fold_lists(self.text, spans)
-        self._folds = folds
-        return [set(sentence) for sentence in folds]
-
-    def _pair_source(self, index: int) -> Callable[[], set[Pair]]:
-        """The adjacent token pairs of a sentence, computed on first demand (see
-        `engine.adjacency`)."""
-        def pairs() -> set[Pair]:
-            found = self._pairs.get(index)
-            if found is None:
-                folds = (self._folds[index] if self._folds is not None
-                         else token_fold_list(self.text, *self._sentence_spans[index]))
-                found = self._pairs[index] = set(pairwise(folds))
-            return found
-
-        return pairs
 
     def _tokenize(self, spans: list[tuple[int, int]], active: set[int]) -> list[Sentence]:
         """Tokens of the active sentences only; the others keep an empty token range."""
@@ -222,26 +126,6 @@ class DocumentRun:
         for sentence in {self._sentence_of[first], self._sentence_of[last - 1]}:
             self.sentence_features[sentence].add(type_feature(type_name))
             self._encoded.pop(sentence, None)
-
-    def active_sentences(self) -> list[int]:
-        """Sentences where some rule of some stage could match, were every type present there.
-
-        Only these sentences are tokenized, and lexicons, grammars and token classes are looked
-        up only there, so text that no rule could touch costs little more than finding its
-        sentences and words.
-        """
-        has_document_rules = any(stage.document_rules for stage in self.pack.stages)
-        if self.exhaustive or (has_document_rules and
-                               self._document_rule_may_match(self._document_words())):
-            return list(range(len(self.sentence_features)))
-        types = self.pack.type_features
-        indexes = [stage.sentence_index for stage in self.pack.stages]
-        return [n for n, words in enumerate(self.sentence_features)
-                if any(index.has_candidate(words | types, self._pair_source(n))
-                       for index in indexes)]
-
-    def _document_words(self) -> set[str]:
-        return set().union(*self.sentence_features) | self.pack.type_features
 
     def find_base_spans(self, active: list[int]) -> None:
         """Lexicon hits, grammar hits and token classes in the active sentences."""
@@ -358,9 +242,8 @@ class DocumentRun:
         found: list[Match] = []
         rules = self.pack.rules
         for s_index in self.active:
-            candidates = (index.rules if self.exhaustive
-                          else index.candidates(self.sentence_features[s_index],
-                                                self._pair_source(s_index)))
+            candidates = (index.rules if self.exhaustive else
+                          self.screen.candidates(index, s_index, self.sentence_features[s_index]))
             if not candidates:
                 continue
             enc = self.encoded_sentence(s_index)

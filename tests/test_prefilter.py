@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine.match import SkipGate
 from engine.prefilter import first_features, required_clauses
+from engine.screen import SkipGate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "prefilter"
 POOL = [

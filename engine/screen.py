@@ -1,0 +1,142 @@
+"""Which text of a document a pack could match: the prefilter's questions, asked of one text.
+
+Before anything is split or tokenized: could any rule match anywhere in the document, judged by
+its words and word pairs with every type assumed present? (With the accelerator the words are
+its hits, which then serve the sentences too; without it, `SkipGate` says when asking pays.)
+Then per sentence: its words (every token fold, or the accelerator's hits of the pack's
+vocabulary; the candidates are the same), its adjacent token pairs on demand, whether it is
+active (some rule could match there), and, once its typed spans are known, the candidate rules.
+Results never depend on any of this, only the cost (`tests/test_prefilter.py`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from itertools import pairwise
+
+from .accel import by_sentence
+from .adjacency import Pair
+from .compile import CompiledPack
+from .prefilter import PrefilterIndex
+from .text import token_fold_list, token_fold_lists
+
+
+class SkipGate:
+    """Whether the document-level test is worth asking without the accelerator.
+
+    The test costs about half of what it saves on a document it rules out, so it pays only when
+    most text is ruled out (a pack of selective rules). The gate counts, per pack and process,
+    the share of checked text that was ruled out; below half, only one document in `PROBE` is
+    checked, to notice when the text changes.
+    """
+
+    WARMUP, PROBE, RATE, WINDOW = 16, 64, 0.5, 4_000_000
+
+    def __init__(self) -> None:
+        self.documents = self.checked = self.ruled_out = 0
+
+    def should_check(self) -> bool:
+        self.documents += 1
+        return (self.documents <= self.WARMUP or self.ruled_out >= self.RATE * self.checked
+                or self.documents % self.PROBE == 0)
+
+    def record(self, size: int, ruled_out: bool) -> None:
+        self.checked += size
+        self.ruled_out += size if ruled_out else 0
+        if self.checked > self.WINDOW:  # recent text weighs more
+            self.checked //= 2
+            self.ruled_out //= 2
+
+
+class Screen:
+    """The prefilter's view of one document: `rules_out_document`, then `sentence_words` for
+    its sentence spans, `active_sentences` and `candidates`."""
+
+    def __init__(self, pack: CompiledPack, text: str) -> None:
+        self.pack = pack
+        self.text = text
+        self._finder = pack.word_finder()
+        self._hits: list[tuple[int, str]] | None = None  # the accelerator's word hits
+        self._spans: list[tuple[int, int]] = []
+        self._folds: list[list[str]] | None = None  # token folds per sentence, when computed
+        self._pairs: dict[int, set[Pair]] = {}
+
+    # ---- the whole document ------------------------------------------------------------
+    def rules_out_document(self) -> bool:
+        """Whether no rule can match anywhere in the text (asked when it pays)."""
+        if self._finder is not None:
+            return not self._document_may_match()
+        gate = self.pack.__dict__.get("_skip_gate")
+        if gate is None:
+            gate = self.pack.__dict__["_skip_gate"] = SkipGate()
+        if not gate.should_check():
+            return False
+        ruled_out = not self._document_may_match()
+        gate.record(len(self.text), ruled_out)
+        return ruled_out
+
+    def _document_may_match(self) -> bool:
+        pairs: Callable[[], set[Pair]] | None = None
+        self._hits = self._finder.hits(self.text) if self._finder else None
+        if self._hits is not None:  # hits carry no token order: no pairs (a weaker test)
+            words = {word for _, word in self._hits}
+        else:
+            folds = token_fold_list(self.text)
+            words = set(folds)
+            pairs = functools.cache(lambda: set(pairwise(folds)))
+        features = words | self.pack.type_features
+        return self.document_rule_may_match(features) or any(
+            stage.sentence_index.has_candidate(features, pairs) for stage in self.pack.stages)
+
+    def document_rule_may_match(self, features: set[str]) -> bool:
+        """Whether a document-scope rule could match a text holding these features."""
+        rules = self.pack.rules
+        return any(rules[i].features is None or rules[i].features & features
+                   for stage in self.pack.stages for i in stage.document_rules)
+
+    # ---- sentences ---------------------------------------------------------------------
+    def sentence_words(self, spans: list[tuple[int, int]], exhaustive: bool = False
+                       ) -> list[set[str]]:
+        """The words of each sentence that the prefilter looks at (all token folds when
+        `exhaustive`, for explaining; the accelerator's hits when it has them)."""
+        self._spans = spans
+        if self._finder is not None and not exhaustive:
+            if self._hits is None:
+                self._hits = self._finder.hits(self.text)
+            if self._hits is not None:
+                return by_sentence(self._hits, spans)
+        self._folds = token_fold_lists(self.text, spans)
+        return [set(folds) for folds in self._folds]
+
+    def active_sentences(self, features: list[set[str]]) -> list[int]:
+        """Sentences where some rule of some stage could match, were every type present there.
+
+        Only these sentences are tokenized, and lexicons, grammars and token classes are looked
+        up only there, so text that no rule could touch costs little more than finding its
+        sentences and words.
+        """
+        stages = self.pack.stages
+        if any(stage.document_rules for stage in stages) and self.document_rule_may_match(
+                set().union(*features) | self.pack.type_features):
+            return list(range(len(features)))
+        types = self.pack.type_features
+        return [n for n, words in enumerate(features)
+                if any(stage.sentence_index.has_candidate(words | types, self._pair_source(n))
+                       for stage in stages)]
+
+    def candidates(self, index: PrefilterIndex, sentence: int, features: set[str]) -> set[int]:
+        """The rules of one stage that could match a sentence holding `features`."""
+        return index.candidates(features, self._pair_source(sentence))
+
+    def _pair_source(self, index: int) -> Callable[[], set[Pair]]:
+        """The adjacent token pairs of a sentence, computed on first demand."""
+        def pairs() -> set[Pair]:
+            found = self._pairs.get(index)
+            if found is None:
+                folds = (self._folds[index] if self._folds is not None
+                         else token_fold_list(self.text, *self._spans[index]))
+                found = self._pairs[index] = set(pairwise(folds))
+            return found
+
+        return pairs
