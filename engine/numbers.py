@@ -21,7 +21,9 @@ Amounts (value; min, max and qualifier None):
 | one thousand five hundred, 25 hundred     | 1500, 2500     |                                  |
 | a hundred, a thousand, a million          | 100, ...       | "a"/"an" alone is not a NUMBER   |
 | a dozen, two dozen, half a dozen          | 12, 24, 6      |                                  |
-| half a million                            | 500000         |                                  |
+| half a million, a half million            | 500000         |                                  |
+| a quarter (of a) million                  | 250000         |                                  |
+| three quarters of a million               | 750000         |                                  |
 | a couple (of)                             | 2              |                                  |
 
 Qualifiers keep the value and add a bound:
@@ -127,7 +129,8 @@ SCALES: dict[str, int] = {
     "billion": 1_000_000_000,
 }
 _GROUP_SCALES = frozenset({"thousand", "million", "billion"})
-_FRACTIONS = {"half": Decimal("0.5"), "couple": Decimal(2)}
+_FRACTIONS = {"half": Decimal("0.5"), "quarter": Decimal("0.25"), "couple": Decimal(2)}
+_TIMES = {"quarters": Decimal("0.25")}  # "three quarters": the count so far times a quarter
 _WORD = re.compile(r"\d[\d,.]*|\w+")
 
 VAGUE_RANGES: dict[str, tuple[int, int]] = {
@@ -207,6 +210,8 @@ def _step(acc: _Accumulator, word: str) -> None:
         acc.multiply(SCALES[word])
     elif word in _FRACTIONS:
         acc.add(_FRACTIONS[word])
+    elif word in _TIMES:
+        acc.current = (acc.current or Decimal(1)) * _TIMES[word]
 
 
 def amount_value(tree: Tree) -> Decimal:
