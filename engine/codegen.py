@@ -24,6 +24,7 @@ import regex
 from . import ast
 from .errors import CompileError, Location, did_you_mean
 from .inflect import inflections
+from .regex_groups import one_group, sequence_item
 from .text import fold as fold_text
 from .text import literal_tokens
 
@@ -213,12 +214,12 @@ class Codegen:
         return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
     def emit_Group(self, node: ast.Group) -> str:
-        return f"(?:{self.emit(node.body)})"
+        return sequence_item(self.emit(node.body))
 
     def emit_Repeat(self, node: ast.Repeat) -> str:
         high = "" if node.high is None else str(node.high)
         quant = f"{{{node.low},{high}}}"
-        return f"(?:{self.emit(node.item)}){quant}{'?' if node.lazy else ''}"
+        return f"{one_group(self.emit(node.item))}{quant}{'?' if node.lazy else ''}"
 
     def emit_Not(self, node: ast.Not) -> str:
         return f"(?!{self.emit(node.item)}){self.any_cell()}"
@@ -243,7 +244,7 @@ class Codegen:
         self._macro_stack.append(node.name)
         self._locate.append(locate)
         try:
-            return f"(?:{self.emit(body)})"
+            return sequence_item(self.emit(body))
         finally:
             self._macro_stack.pop()
             self._locate.pop()

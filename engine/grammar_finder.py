@@ -23,6 +23,7 @@ from lark.utils import get_regexp_width
 
 from engine.grammar_load import START
 from engine.grammar_scan import BOUNDARY, scan_pattern
+from engine.regex_groups import one_group, sequence_item
 
 __all__ = ["Finder", "NotRegular", "Patterns"]
 
@@ -116,17 +117,17 @@ class Finder:
         return self._node(tree.children[0], env)
 
     def _tree_expansion(self, tree: lark.Tree, env: dict[str, str]) -> str:
-        return self._sep.join(_sequence_item(self._node(child, env)) for child in tree.children)
+        return self._sep.join(sequence_item(self._node(child, env)) for child in tree.children)
 
     def _tree_value(self, tree: lark.Tree, env: dict[str, str]) -> str:
         return self._node(tree.children[0], env)
 
     def _tree_maybe(self, tree: lark.Tree, env: dict[str, str]) -> str:
-        return f"{_one_group(self._node(tree.children[0], env))}?"
+        return f"{one_group(self._node(tree.children[0], env))}?"
 
     def _tree_expr(self, tree: lark.Tree, env: dict[str, str]) -> str:
         atom, op, *counts = tree.children
-        item = _one_group(self._node(atom, env))
+        item = one_group(self._node(atom, env))
         if op == "?":
             return f"{item}?"
         bounds = {"*": (0, None), "+": (1, None)}.get(str(op))
@@ -165,66 +166,6 @@ class Finder:
             return bounded[0] if len(bounded) == 1 else "(?:" + "|".join(bounded) + ")"
         tree = PrepareLiterals().transform(copy.deepcopy(definition.tree))
         return TerminalTreeToPattern().transform(tree).to_regexp()
-
-
-# --- grouping: the `regex` module compiles a smaller pattern faster, so no group is added where
-# the pattern already is one, or where nothing binds tighter than its alternation.
-
-
-def _one_group(pattern: str) -> str:
-    """`pattern` as one item a quantifier can follow: itself if it is one `(?:...)` group."""
-    return pattern if _outer_group(pattern) else f"(?:{pattern})"
-
-
-def _sequence_item(pattern: str) -> str:
-    """`pattern` as one item of a sequence: grouped only if it has a top-level alternation."""
-    return f"(?:{pattern})" if _top_level_bar(pattern) else pattern
-
-
-def _outer_group(pattern: str) -> bool:
-    """Whether `pattern` is one non-capturing group (`(?:` or `(?i:`) from end to end."""
-    if not pattern.startswith(("(?:", "(?i:")) or not pattern.endswith(")"):
-        return False
-    closes = [i for i, depth in _depths(pattern) if depth == 0]
-    return closes == [len(pattern) - 1]
-
-
-def _top_level_bar(pattern: str) -> bool:
-    return any(depth == 0 and pattern[i] == "|" for i, depth in _depths(pattern, bars=True))
-
-
-def _depths(pattern: str, bars: bool = False):
-    """(index, depth after it) of each closing parenthesis (and `|` if `bars`) outside
-    escapes and character classes."""
-    depth, i = 0, 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == "[":
-            i = _class_end(pattern, i)
-            continue
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            yield i, depth
-        elif char == "|" and bars:
-            yield i, depth
-        i += 1
-
-
-def _class_end(pattern: str, start: int) -> int:
-    """The index after the character class opening at `start` ("]" first is a member)."""
-    i = start + 1
-    if pattern[i:i + 1] == "^":
-        i += 1
-    if pattern[i:i + 1] == "]":
-        i += 1
-    while i < len(pattern) and pattern[i] != "]":
-        i += 2 if pattern[i] == "\\" else 1
-    return i + 1
 
 
 def _single_step(pattern: str) -> str:

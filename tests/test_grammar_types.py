@@ -296,22 +296,3 @@ def test_grammar_types_pickle(dateline: GrammarType) -> None:
 def test_grammar_dir_holds_the_shipped_grammars() -> None:
     assert (grammar_dir() / "numbers.lark").is_file()
 
-
-@pytest.mark.parametrize(("pattern", "as_item", "in_sequence"), [
-    ("(?:a)", "(?:a)", "(?:a)"),
-    ("(?i:x)", "(?i:x)", "(?i:x)"),
-    ("(?:a)(?:b)", "(?:(?:a)(?:b))", "(?:a)(?:b)"),
-    ("(?<!x)", "(?:(?<!x))", "(?<!x)"),
-    ("a|b", "(?:a|b)", "(?:a|b)"),
-    ("(?:a)|b", "(?:(?:a)|b)", "(?:(?:a)|b)"),
-    ("[|(]x", "(?:[|(]x)", "[|(]x"),
-    ("[]|]", "(?:[]|])", "[]|]"),
-    ("[^]|)]", "(?:[^]|)])", "[^]|)]"),
-    ("\\|\\(", "(?:\\|\\()", "\\|\\("),
-    ("(?:[\\])])|b", "(?:(?:[\\])])|b)", "(?:(?:[\\])])|b)"),
-])
-def test_finder_groups_only_where_needed(pattern: str, as_item: str, in_sequence: str) -> None:
-    from engine.grammar_finder import _one_group, _sequence_item
-
-    assert _one_group(pattern) == as_item
-    assert _sequence_item(pattern) == in_sequence
