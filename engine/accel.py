@@ -56,11 +56,6 @@ class WordFinder:
             database = _compile(words)
         return cls(words, database)
 
-    def words_by_sentence(self, text: str, spans: list[tuple[int, int]]) -> list[set[str]] | None:
-        """The prefilter words in each sentence, or None when the text is not plain ASCII."""
-        found = self.hits(text)
-        return None if found is None else by_sentence(found, spans)
-
     def hits(self, text: str) -> list[tuple[int, str]] | None:
         """(end offset, word) of each prefilter word in the text, in one scan; None when the
         text is not plain ASCII."""

@@ -179,11 +179,16 @@ class CompiledPack:
     @property
     def type_features(self) -> frozenset[str]:
         """`#TYPE` for every type: what a sentence may hold before its spans are looked up."""
-        features = self.__dict__.get("_type_features")
-        if features is None:
-            features = frozenset(type_feature(t) for t in self.types)
-            self.__dict__["_type_features"] = features
-        return features
+        return self.process_state("type_features",
+                                  lambda: frozenset(type_feature(t) for t in self.types))
+
+    def process_state(self, key: str, make: Callable[[], Any]) -> Any:
+        """A value this process derives once from the pack (`make()` on first use); never
+        pickled, so a cache entry or a worker process starts without it."""
+        state = self.__dict__.setdefault("_process_state", {})
+        if key not in state:
+            state[key] = make()
+        return state[key]
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -203,17 +208,14 @@ class CompiledPack:
 
     def word_finder(self):
         """The accelerator's finder of the vocabulary (built once per process), or None."""
-        if "_word_finder" not in self.__dict__:
-            from .accel import WordFinder
+        from .accel import WordFinder
 
-            self.__dict__["_word_finder"] = (None if os.environ.get("RULECRAFT_NO_ACCEL")
-                                             else WordFinder.build(self.vocabulary))
-        return self.__dict__["_word_finder"]
+        return self.process_state("word_finder", lambda: (
+            None if os.environ.get("RULECRAFT_NO_ACCEL") else WordFinder.build(self.vocabulary)))
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for transient in ("_word_finder", "_type_features", "_skip_gate"):
-            state.pop(transient, None)
+        state.pop("_process_state", None)
         state["class_cache"] = {}
         return state
 

@@ -23,7 +23,7 @@ from lark.utils import get_regexp_width
 
 from engine.grammar_load import START
 from engine.grammar_scan import BOUNDARY, scan_pattern
-from engine.regex_groups import one_group, sequence_item
+from engine.regex_groups import one_group, outer_group, sequence_item
 
 __all__ = ["Finder", "NotRegular", "Patterns"]
 
@@ -191,9 +191,7 @@ def _strip_plus(pattern: str) -> str:
 
 
 def _unwrap(pattern: str) -> str:
-    if pattern.startswith("(?:") and pattern.endswith(")"):
-        return pattern[3:-1]
-    return ""
+    return pattern[3:-1] if pattern.startswith("(?:") and outer_group(pattern) else ""
 
 
 def _compiles(pattern: str) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 def one_group(pattern: str) -> str:
     """`pattern` as one item a quantifier can follow: itself if it is one `(?:...)` group."""
-    return pattern if _outer_group(pattern) else f"(?:{pattern})"
+    return pattern if outer_group(pattern) else f"(?:{pattern})"
 
 
 def sequence_item(pattern: str) -> str:
@@ -20,7 +20,7 @@ def sequence_item(pattern: str) -> str:
     return f"(?:{pattern})" if _top_level_bar(pattern) else pattern
 
 
-def _outer_group(pattern: str) -> bool:
+def outer_group(pattern: str) -> bool:
     """Whether `pattern` is one non-capturing group (`(?:` or `(?i:`) from end to end."""
     if not pattern.startswith(("(?:", "(?i:")) or not pattern.endswith(")"):
         return False

@@ -67,9 +67,7 @@ class Screen:
         """Whether no rule can match anywhere in the text (asked when it pays)."""
         if self._finder is not None:
             return not self._document_may_match()
-        gate = self.pack.__dict__.get("_skip_gate")
-        if gate is None:
-            gate = self.pack.__dict__["_skip_gate"] = SkipGate()
+        gate = self.pack.process_state("skip_gate", SkipGate)
         if not gate.should_check():
             return False
         ruled_out = not self._document_may_match()

@@ -105,7 +105,7 @@ def pure_packs(packs) -> list[engine.Pack]:
         for pack in packs:
             pure = engine.load(pack.path, cache=False)
             assert pure.compiled.word_finder() is None
-            pure.compiled.__dict__["_skip_gate"] = _AlwaysCheck()
+            pure.compiled.process_state("skip_gate", _AlwaysCheck)
             loaded.append(pure)
     return loaded
 
@@ -217,7 +217,7 @@ def test_accelerator_database_comes_from_the_cache_once_built(tmp_path, monkeypa
     pytest.importorskip("hyperscan", reason="the accelerator needs hyperscan (extra 'fast')")
     import pickle
 
-    from engine.accel import WordFinder
+    from engine.accel import WordFinder, by_sentence
 
     monkeypatch.setenv("RULECRAFT_CACHE_DIR", str(tmp_path))
     text, spans = "Killed near Hama. Calm in Homs.", [(0, 17), (18, 31)]
@@ -225,8 +225,8 @@ def test_accelerator_database_comes_from_the_cache_once_built(tmp_path, monkeypa
     entries = list(tmp_path.glob("words-*.pickle"))
     assert len(entries) == 1
     loaded = WordFinder.build(["homs", "killed", "hama"])  # the same words: the cached database
-    assert loaded.words_by_sentence(text, spans) == built.words_by_sentence(text, spans) == [
+    assert by_sentence(loaded.hits(text), spans) == by_sentence(built.hits(text), spans) == [
         {"killed", "hama"}, {"homs"}]
     entries[0].write_bytes(pickle.dumps(b"not a database"))  # a broken entry is compiled again
     rebuilt = WordFinder.build(["killed", "hama", "homs"])
-    assert rebuilt.words_by_sentence(text, spans) == [{"killed", "hama"}, {"homs"}]
+    assert by_sentence(rebuilt.hits(text), spans) == [{"killed", "hama"}, {"homs"}]
