@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import multiprocessing
 import os
 from collections import deque
@@ -151,16 +150,29 @@ BATCH_CHARS = 200_000  # text sent to a worker per task: large enough to amortis
 BATCH_DOCS = 64
 
 
-def _work(batch: list[tuple[Document, str | None]], with_events: bool) -> list[DocResult]:
-    """Process a batch in a worker; texts are not sent back (the parent has them)."""
+Task = list[tuple[str | None, str, tuple[str, ...], str | None]]  # (id, text, warnings, date)
+Outcome = tuple[list[Match], list[Event], str | None]  # (matches, events, error)
+
+
+def _work(task: Task, with_events: bool) -> list[Outcome]:
+    """Process a batch in a worker. Plain tuples travel both ways, and texts are not sent back
+    (the parent has them): pickling dataclasses would cost the parent, which shares the cores."""
     assert _WORKER_PACK is not None
-    return [dataclasses.replace(_WORKER_PACK.process(document, with_events, date), text="")
-            for document, date in batch]
+    outcomes = []
+    for doc_id, text, warnings, date in task:
+        result = _WORKER_PACK.process(Document(doc_id, text, warnings), with_events, date)
+        outcomes.append((result.matches, list(result.events), result.error))
+    return outcomes
 
 
-def _with_texts(results: list[DocResult], batch: list[tuple[Document, str | None]]
-                ) -> list[DocResult]:
-    return [dataclasses.replace(r, text=d.text) for r, (d, _) in zip(results, batch, strict=True)]
+def _results(outcomes: list[Outcome], batch: list[tuple[Document, str | None]]
+             ) -> Iterator[DocResult]:
+    for (matches, events, error), (document, _) in zip(outcomes, batch, strict=True):
+        yield DocResult(document.id, document.text, matches, events, error, document.warnings)
+
+
+def _task(batch: list[tuple[Document, str | None]]) -> Task:
+    return [(d.id, d.text, d.warnings, date) for d, date in batch]
 
 
 def _batches(work: Iterator[tuple[Document, str | None]]
@@ -192,13 +204,13 @@ def _parallel(pack: Pack, work: Iterator[tuple[Document, str | None]], jobs: int
     with context.Pool(jobs, _init_worker, (inherited, pack.path, pack.timeout)) as pool:
         pending: deque = deque()
         for batch in _batches(work):
-            pending.append((pool.apply_async(_work, (batch, with_events)), batch))
+            pending.append((pool.apply_async(_work, (_task(batch), with_events)), batch))
             if len(pending) >= window:
                 task, sent = pending.popleft()
-                yield from _with_texts(task.get(), sent)
+                yield from _results(task.get(), sent)
         while pending:
             task, sent = pending.popleft()
-            yield from _with_texts(task.get(), sent)
+            yield from _results(task.get(), sent)
 
 
 def cpu_count() -> int:

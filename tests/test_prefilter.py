@@ -176,19 +176,29 @@ def test_tokenizing_sentence_by_sentence_equals_tokenizing_the_whole(pieces: lis
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(words=st.lists(st.sampled_from(SOUP + ["3.5km", "killed5", "5killed", "IN"]),
                       min_size=1, max_size=50), which=st.integers(0, 3))
-def test_accelerator_finds_the_same_candidates(packs, monkeypatch, words, which) -> None:
+def test_accelerator_finds_the_same_candidates(packs, words, which) -> None:
     pytest.importorskip("hyperscan", reason="the accelerator needs hyperscan (extra 'fast')")
     from engine.match import DocumentRun
 
     pack = packs[which].compiled
     text = " ".join(words)
+    assert pack.word_finder() is not None
     fast = DocumentRun(pack, text)
-    monkeypatch.setenv("RULECRAFT_NO_ACCEL", "1")
-    pack.__dict__.pop("_word_finder", None)
-    slow = DocumentRun(pack, text)
-    pack.__dict__.pop("_word_finder", None)
+    with pytest.MonkeyPatch.context() as patch:  # the fixture would stay set across examples
+        patch.setenv("RULECRAFT_NO_ACCEL", "1")
+        _forget_word_finder(pack)
+        try:
+            assert pack.word_finder() is None
+            slow = DocumentRun(pack, text)
+        finally:
+            _forget_word_finder(pack)
     assert fast.active == slow.active
     assert _summary_of(fast) == _summary_of(slow)
+
+
+def _forget_word_finder(pack) -> None:
+    """Drop the finder this process built, so the next use builds it under the current env."""
+    pack.__dict__.get("_process_state", {}).pop("word_finder", None)
 
 
 def _summary_of(run) -> list[tuple]:
