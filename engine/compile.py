@@ -206,12 +206,21 @@ class CompiledPack:
                 words.update(rule.features)
         return frozenset(w for w in words if not w.startswith("#"))
 
+    @property
+    def pair_vocabulary(self) -> frozenset[tuple[str, str]]:
+        """Every adjacent word pair a prefilter looks at (see `engine.adjacency`)."""
+        return frozenset(pair for stage in self.stages
+                         for clauses in stage.sentence_index.adjacent.values()
+                         for clause in clauses for pair in clause)
+
     def word_finder(self):
-        """The accelerator's finder of the vocabulary (built once per process), or None."""
+        """The accelerator's finder of the vocabulary and its pairs (built once per process),
+        or None."""
         from .accel import WordFinder
 
         return self.process_state("word_finder", lambda: (
-            None if os.environ.get("RULECRAFT_NO_ACCEL") else WordFinder.build(self.vocabulary)))
+            None if os.environ.get("RULECRAFT_NO_ACCEL")
+            else WordFinder.build(self.vocabulary, self.pair_vocabulary)))
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)

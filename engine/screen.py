@@ -1,12 +1,13 @@
 """Which text of a document a pack could match: the prefilter's questions, asked of one text.
 
 Before anything is split or tokenized: could any rule match anywhere in the document, judged by
-its words and word pairs with every type assumed present? (With the accelerator the words are
-its hits, which then serve the sentences too; without it, `SkipGate` says when asking pays.)
-Then per sentence: its words (every token fold, or the accelerator's hits of the pack's
-vocabulary; the candidates are the same), its adjacent token pairs on demand, whether it is
-active (some rule could match there), and, once its typed spans are known, the candidate rules.
-Results never depend on any of this, only the cost (`tests/test_prefilter.py`).
+its words and word pairs with every type assumed present? (With the accelerator the words and
+pairs are its hits, which then serve the sentences too; without it, `SkipGate` says when asking
+pays.) Then per sentence: its words (every token fold, or the accelerator's hits of the pack's
+vocabulary; the candidates are the same), its adjacent token pairs (folded on demand, or the
+accelerator's hits), whether it is active (some rule could match there), and, once its typed
+spans are known, the candidate rules. Results never depend on any of this, only the cost
+(`tests/test_prefilter.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import functools
 from collections.abc import Callable
 from itertools import pairwise
 
-from .accel import by_sentence
+from .accel import Hits, by_sentence
 from .adjacency import Pair
 from .compile import CompiledPack
 from .prefilter import PrefilterIndex
@@ -57,10 +58,11 @@ class Screen:
         self.pack = pack
         self.text = text
         self._finder = pack.word_finder()
-        self._hits: list[tuple[int, str]] | None = None  # the accelerator's word hits
+        self._hits: Hits | None = None  # the accelerator's words and pairs
         self._spans: list[tuple[int, int]] = []
         self._folds: list[list[str]] | None = None  # token folds per sentence, when computed
         self._pairs: dict[int, set[Pair]] = {}
+        self._pair_hits: list[set[Pair]] | None = None  # the accelerator's pairs per sentence
 
     # ---- the whole document ------------------------------------------------------------
     def rules_out_document(self) -> bool:
@@ -75,10 +77,10 @@ class Screen:
         return ruled_out
 
     def _document_may_match(self) -> bool:
-        pairs: Callable[[], set[Pair]] | None = None
         self._hits = self._finder.hits(self.text) if self._finder else None
-        if self._hits is not None:  # hits carry no token order: no pairs (a weaker test)
-            words = {word for _, word in self._hits}
+        if self._hits is not None:
+            words = {word for _, word in self._hits.words}
+            pairs = functools.cache(lambda: {pair for _, pair in self._hits.pairs})
         else:
             folds = token_fold_list(self.text)
             words = set(folds)
@@ -103,7 +105,7 @@ class Screen:
             if self._hits is None:
                 self._hits = self._finder.hits(self.text)
             if self._hits is not None:
-                return by_sentence(self._hits, spans)
+                return by_sentence(self._hits.words, spans)
         self._folds = token_fold_lists(self.text, spans)
         return [set(folds) for folds in self._folds]
 
@@ -128,13 +130,20 @@ class Screen:
         return index.candidates(features, self._pair_source(sentence))
 
     def _pair_source(self, index: int) -> Callable[[], set[Pair]]:
-        """The adjacent token pairs of a sentence, computed on first demand."""
+        """The adjacent token pairs of a sentence, found on first demand."""
         def pairs() -> set[Pair]:
             found = self._pairs.get(index)
             if found is None:
-                folds = (self._folds[index] if self._folds is not None
-                         else token_fold_list(self.text, *self._spans[index]))
-                found = self._pairs[index] = set(pairwise(folds))
+                found = self._pairs[index] = self._sentence_pairs(index)
             return found
 
         return pairs
+
+    def _sentence_pairs(self, index: int) -> set[Pair]:
+        if self._hits is not None and self._folds is None:
+            if self._pair_hits is None:
+                self._pair_hits = by_sentence(self._hits.pairs, self._spans)
+            return self._pair_hits[index]
+        folds = (self._folds[index] if self._folds is not None
+                 else token_fold_list(self.text, *self._spans[index]))
+        return set(pairwise(folds))

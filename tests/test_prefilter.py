@@ -8,6 +8,7 @@ token can be) equal those of the exhaustive run (every rule tried everywhere).
 
 from __future__ import annotations
 
+import functools
 import random
 import shutil
 from pathlib import Path
@@ -196,6 +197,42 @@ def test_accelerator_finds_the_same_candidates(packs, words, which) -> None:
     assert _summary_of(fast) == _summary_of(slow)
 
 
+HIT_WORDS = ["killed", "in", "hama", "'", "s", ",", "were", "5", "km", "_", "the"]
+HIT_PIECES = ["Killed", "killed", "in", "IN", "Hama", "hama's", "`s", "'", "s", ",", "were",
+              "5", "3.5", "km", "5km", "_", "the", "x", " ", "  ", "\n", "\t", "\x1d", "\x7f",
+              ".", "-", "(", "2016", "1,200"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(HIT_PIECES), max_size=30))
+def test_accelerator_hits_hold_every_word_and_pair_of_each_sentence(pieces) -> None:
+    """Per sentence, the finder reports every vocabulary word and pair its tokens hold."""
+    pytest.importorskip("hyperscan", reason="the accelerator needs hyperscan (extra 'fast')")
+    from itertools import pairwise
+
+    from engine.accel import by_sentence
+    from engine.sentence_spans import sentence_spans
+    from engine.text import token_fold_list
+
+    pairs = [(a, b) for a in HIT_WORDS for b in HIT_WORDS]
+    finder = _finder(tuple(HIT_WORDS), tuple(pairs))
+    text = "".join(pieces)
+    spans = sentence_spans(text)
+    hits = finder.hits(text)
+    for (start, end), words, found_pairs in zip(spans, by_sentence(hits.words, spans),
+                                                by_sentence(hits.pairs, spans), strict=True):
+        folds = token_fold_list(text, start, end)
+        assert {f for f in folds if f in HIT_WORDS} <= words
+        assert set(pairwise(folds)) & set(pairs) <= found_pairs
+
+
+@functools.cache
+def _finder(words: tuple[str, ...], pairs: tuple[tuple[str, str], ...]):
+    from engine.accel import WordFinder
+
+    return WordFinder.build(words, pairs)
+
+
 def _forget_word_finder(pack) -> None:
     """Drop the finder this process built, so the next use builds it under the current env."""
     pack.__dict__.get("_process_state", {}).pop("word_finder", None)
@@ -231,12 +268,18 @@ def test_accelerator_database_comes_from_the_cache_once_built(tmp_path, monkeypa
 
     monkeypatch.setenv("RULECRAFT_CACHE_DIR", str(tmp_path))
     text, spans = "Killed near Hama. Calm in Homs.", [(0, 17), (18, 31)]
-    built = WordFinder.build(["killed", "hama", "homs"])
+    words, pairs = ["killed", "hama", "homs"], [("in", "homs")]
+    built = WordFinder.build(words, pairs)
     entries = list(tmp_path.glob("words-*.pickle"))
     assert len(entries) == 1
-    loaded = WordFinder.build(["homs", "killed", "hama"])  # the same words: the cached database
-    assert by_sentence(loaded.hits(text), spans) == by_sentence(built.hits(text), spans) == [
-        {"killed", "hama"}, {"homs"}]
+    loaded = WordFinder.build(words[::-1], pairs)  # the same words: the cached database
+    expected = [{"killed", "hama"}, {"homs"}]
+    assert by_sentence(loaded.hits(text).words, spans) == expected
+    assert by_sentence(built.hits(text).words, spans) == expected
+    assert by_sentence(loaded.hits(text).pairs, spans) == [set(), {("in", "homs")}]
+    assert len(list(tmp_path.glob("words-*.pickle"))) == 1
+    WordFinder.build(words)  # other pairs: another database
+    assert len(list(tmp_path.glob("words-*.pickle"))) == 2
     entries[0].write_bytes(pickle.dumps(b"not a database"))  # a broken entry is compiled again
-    rebuilt = WordFinder.build(["killed", "hama", "homs"])
-    assert by_sentence(rebuilt.hits(text), spans) == [{"killed", "hama"}, {"homs"}]
+    rebuilt = WordFinder.build(words, pairs)
+    assert by_sentence(rebuilt.hits(text).words, spans) == expected
