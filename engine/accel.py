@@ -4,9 +4,8 @@ Which sentences a pack can match depends only on which of its prefilter words (t
 rules require) and word pairs (tokens its rules need side by side, see `engine.adjacency`) each
 sentence holds. The pure-Python path folds every token of every sentence to find out; with
 hyperscan installed (`pip install "rulecraft[fast]"`), one scan of the document finds just those,
-at C speed. Results are identical: a word hit stands for the word it finds (a token is never
-missed, though a word glued behind a digit may be reported too), a pair hit for two adjacent
-tokens (found wherever they are; a pair reported where there is none only lets more rules
+at C speed. Results are identical: a hit stands for a token or two adjacent tokens (never
+missed; seldom reported where there is none, as "km" in "x.5km", which only lets more rules
 through), and the scan is used only for ASCII text, where a token's fold is its lower case with
 a backtick read as an apostrophe. A word hyperscan could miss (one that is not plain ASCII)
 disables the accelerator for the pack. A compiled database is kept in the compile cache
@@ -131,11 +130,12 @@ def _patterns(word: str) -> list[bytes]:
     """Where a token equal to `word` can stand in ASCII text.
 
     A word token ends where word characters end, and starts after a non-word character, except
-    right after a number with separators ("3.5km" is "3.5" and "km"): hence the digit form.
+    right after a number with separators ("3.5km" is "3.5" and "km"; "5km" is one token): hence
+    the second form.
     """
     if not _WORD.match(word):
         return [_literal(word)]
-    return [rb"\b" + _literal(word) + rb"\b", rb"[0-9]" + _literal(word) + rb"\b"]
+    return [rb"\b" + _literal(word) + rb"\b", rb"[.,:][0-9]+" + _literal(word) + rb"\b"]
 
 
 def _pair_patterns(pair: Pair) -> list[bytes]:

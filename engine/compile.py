@@ -182,6 +182,12 @@ class CompiledPack:
         return self.process_state("type_features",
                                   lambda: frozenset(type_feature(t) for t in self.types))
 
+    @property
+    def lexicon_features(self) -> frozenset[str]:
+        """Features of the types only lexicons give, so a sentence's folds say if it has them."""
+        return self.process_state("lexicon_features", lambda: frozenset(
+            type_feature(t) for t, kind in self.types.items() if kind is TypeKind.LEXICON))
+
     def process_state(self, key: str, make: Callable[[], Any]) -> Any:
         """A value this process derives once from the pack (`make()` on first use); never
         pickled, so a cache entry or a worker process starts without it."""

@@ -79,15 +79,20 @@ class LexiconIndex:
              ) -> list[LexSpan]:
         """All hits in tokens[first:last]: per type leftmost-longest, non-overlapping."""
         last = len(tokens) if last is None else last
-        folds = [tok.fold for tok in tokens[first:last]]
+        hits = self.find_in_folds([tok.fold for tok in tokens[first:last]])
+        return [LexSpan(first + hit.first, first + hit.last, hit.entry) for hit in hits]
+
+    def find_in_folds(self, folds: Sequence[str]) -> list[LexSpan]:
+        """The hits of `find` in a run of token folds, indexed from its first."""
         spans: list[LexSpan] = []
         busy_until: dict[str, int] = {}
+        root = self._root
         for i, word in enumerate(folds):
-            if word not in self._root or word in JOINERS:
+            if word not in root or word in JOINERS:
                 continue
             for type_name, (end, entry) in self._longest_from(folds, i).items():
                 if busy_until.get(type_name, -1) <= i:
-                    spans.append(LexSpan(first + i, first + end, entry))
+                    spans.append(LexSpan(i, end, entry))
                     busy_until[type_name] = end
         return spans
 

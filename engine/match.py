@@ -131,10 +131,10 @@ class DocumentRun:
         """Lexicon hits, grammar hits and token classes in the active sentences."""
         for index in active:
             sentence = self.sentences[index]
-            for hit in self.pack.lexicon.find(self.tokens, sentence.first_token,
-                                              sentence.last_token):
-                self.add_span(hit.entry.type, hit.first, hit.last, hit.entry.value(),
-                              TypeKind.LEXICON)
+            first = sentence.first_token
+            for hit in self.screen.lexicon_hits(index):
+                self.add_span(hit.entry.type, first + hit.first, first + hit.last,
+                              hit.entry.value(), TypeKind.LEXICON)
             if self.pack.grammars:
                 self._grammar_spans(sentence)
             if self.pack.token_classes:

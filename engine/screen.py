@@ -19,7 +19,8 @@ from itertools import pairwise
 from .accel import Hits, by_sentence
 from .adjacency import Pair
 from .compile import CompiledPack
-from .prefilter import PrefilterIndex
+from .lexicon import LexSpan
+from .prefilter import PrefilterIndex, type_feature
 from .text import token_fold_list, token_fold_lists
 
 
@@ -63,6 +64,7 @@ class Screen:
         self._folds: list[list[str]] | None = None  # token folds per sentence, when computed
         self._pairs: dict[int, set[Pair]] = {}
         self._pair_hits: list[set[Pair]] | None = None  # the accelerator's pairs per sentence
+        self._lexicon_hits: dict[int, list[LexSpan]] = {}
 
     # ---- the whole document ------------------------------------------------------------
     def rules_out_document(self) -> bool:
@@ -110,20 +112,39 @@ class Screen:
         return [set(folds) for folds in self._folds]
 
     def active_sentences(self, features: list[set[str]]) -> list[int]:
-        """Sentences where some rule of some stage could match, were every type present there.
+        """Sentences where some rule of some stage could match, were every type present there
+        but the lexicon types, which a sentence's folds show (looked up only if that matters).
 
         Only these sentences are tokenized, and lexicons, grammars and token classes are looked
         up only there, so text that no rule could touch costs little more than finding its
         sentences and words.
         """
-        stages = self.pack.stages
-        if any(stage.document_rules for stage in stages) and self.document_rule_may_match(
-                set().union(*features) | self.pack.type_features):
-            return list(range(len(features)))
         types = self.pack.type_features
-        return [n for n, words in enumerate(features)
-                if any(stage.sentence_index.has_candidate(words | types, self._pair_source(n))
-                       for stage in stages)]
+        if any(stage.document_rules for stage in self.pack.stages) and \
+                self.document_rule_may_match(set().union(*features) | types):
+            return list(range(len(features)))
+        lexicon = self.pack.lexicon_features
+        return [n for n, words in enumerate(features) if self._may_match(words | types, n) and (
+            not lexicon or self._may_match(words | (types - lexicon) | self._lexicon_types(n), n))]
+
+    def _may_match(self, features: set[str], sentence: int) -> bool:
+        pairs = self._pair_source(sentence)
+        return any(stage.sentence_index.has_candidate(features, pairs)
+                   for stage in self.pack.stages)
+
+    def _lexicon_types(self, sentence: int) -> set[str]:
+        """The features of the lexicon types with a hit in a sentence."""
+        return {type_feature(hit.entry.type) for hit in self.lexicon_hits(sentence)}
+
+    def lexicon_hits(self, sentence: int) -> list[LexSpan]:
+        """The lexicon hits of a sentence, token indexes counted from its first token (found
+        from its folds once, for the screen and the matcher both)."""
+        hits = self._lexicon_hits.get(sentence)
+        if hits is None:
+            folds = (self._folds[sentence] if self._folds is not None
+                     else token_fold_list(self.text, *self._spans[sentence]))
+            hits = self._lexicon_hits[sentence] = self.pack.lexicon.find_in_folds(folds)
+        return hits
 
     def candidates(self, index: PrefilterIndex, sentence: int, features: set[str]) -> set[int]:
         """The rules of one stage that could match a sentence holding `features`."""

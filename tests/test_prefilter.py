@@ -164,13 +164,15 @@ TEXT_PIECES = ["Hama", "U.S.", "3.5", "1,200", "km", "F-16", "'s", "\u2019", "."
 @given(st.lists(st.sampled_from(TEXT_PIECES), max_size=40))
 def test_tokenizing_sentence_by_sentence_equals_tokenizing_the_whole(pieces: list[str]) -> None:
     from engine.sentence_spans import sentence_spans
-    from engine.text import token_fold_list, tokenize
+    from engine.text import token_fold_list, token_fold_lists, tokenize
 
     text = "".join(pieces)
     whole = tokenize(text)
     spans = sentence_spans(text)
     assert [t for a, b in spans for t in tokenize(text, a, b)] == whole
-    assert set().union(*[token_fold_list(text, a, b) for a, b in spans]) == {t.fold for t in whole}
+    per_sentence = [[t.fold for t in tokenize(text, a, b)] for a, b in spans]
+    assert [token_fold_list(text, a, b) for a, b in spans] == per_sentence
+    assert token_fold_lists(text, spans) == per_sentence  # lexicon hits are found in these
 
 
 @settings(max_examples=80, deadline=None,
