@@ -209,6 +209,20 @@ class PrefilterIndex:
         met = self._met
         return {r for r in self._found(features) if met(r, features, pairs)}
 
+    def could_reach(self, words: set[str]) -> bool:
+        """A quick necessary test of `has_candidate` for a sentence with these words and every
+        type: whether they reach any rule at all (most sentences of a text reach none)."""
+        if self.always or self._type_anchored():
+            return True
+        return not self.by_feature.keys().isdisjoint(words) or len(words & self.pair_words) > 1
+
+    def _type_anchored(self) -> bool:
+        anchored = self.__dict__.get("_anchored_by_type")
+        if anchored is None:
+            anchored = self.__dict__["_anchored_by_type"] = any(
+                feature.startswith("#") for feature in self.by_feature)
+        return anchored
+
     def has_candidate(self, features: set[str], pairs: PairSource | None = None) -> bool:
         """Whether any rule's every clause is met (stops at the first)."""
         met = self._met

@@ -124,8 +124,12 @@ class Screen:
                 self.document_rule_may_match(set().union(*features) | types):
             return list(range(len(features)))
         lexicon = self.pack.lexicon_features
-        return [n for n, words in enumerate(features) if self._may_match(words | types, n) and (
-            not lexicon or self._may_match(words | (types - lexicon) | self._lexicon_types(n), n))]
+        reach = [stage.sentence_index.could_reach for stage in self.pack.stages]
+        return [n for n, words in enumerate(features)
+                if any(could_reach(words) for could_reach in reach)
+                and self._may_match(words | types, n)
+                and (not lexicon or self._may_match(
+                    words | (types - lexicon) | self._lexicon_types(n), n))]
 
     def _may_match(self, features: set[str], sentence: int) -> bool:
         pairs = self._pair_source(sentence)
