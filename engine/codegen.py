@@ -295,14 +295,15 @@ class Codegen:
         """A span of a type: the start tag's id is back-referenced in the end tag.
 
         Inside a lookbehind the regex module matches right to left, so there the id is taken
-        from the end tag and back-referenced at the start tag.
+        from the end tag and back-referenced at the start tag. Elsewhere the search for the end
+        tag is atomic: a span's id ends once, so on failure the regex does not look further.
         """
         p, tag = self.prefix, regex.escape(type_name)
         if self._behind:
             return (f"{p}\x1d{_TAGS}?;{tag}#(?P={id_group});"
                     f"(?:{_REST}{p}\x1d)*?{_REST}?;(?P<{id_group}>\\d+);{_REST}")
         return (f"{p}\x1d{_TAGS}?;{tag}#(?P<{id_group}>\\d+);"
-                f"(?:{_REST}{p}\x1d)*?{_REST}?;(?P={id_group});{_REST}")
+                f"(?>(?:{_REST}{p}\x1d)*?{_REST}?;(?P={id_group});){_REST}")
 
     def _builtin(self, kind: TypeKind) -> str:
         p = self.prefix

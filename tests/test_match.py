@@ -475,3 +475,20 @@ def test_alternatives_keep_their_order_when_one_word_options_share_a_cell(make_p
              "Jets hit Hama.": "hit Hama", "Jets shelled Hama.": "shelled Hama"}
     for text, expected in texts.items():
         assert [m.text for m in pack.extract(text)] == [expected]
+
+
+def test_a_span_is_chosen_among_same_type_spans_that_start_together(make_pack) -> None:
+    """Two labels start at one token; the later rule fits only the shorter one. (The search for
+    a span's end tag is atomic: this guards that the choice of span still backtracks.)"""
+    pack = make_pack("""
+rules:
+  - {name: long, label: Party, overlap: all, pattern: "rebel forces"}
+  - {name: short, label: Party, overlap: all, pattern: rebel}
+  - name: after
+    pattern: "{p:Party} forces"
+  - name: before
+    pattern: "{p:Party} said"
+""")
+    found = {(m.rule, m.text) for m in pack.extract("rebel forces said")}
+    assert ("rules.after", "rebel forces") in found
+    assert ("rules.before", "rebel forces said") in found
