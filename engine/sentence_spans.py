@@ -3,13 +3,15 @@
 `sentence_spans(text)` equals `[(s.start, s.end) for s in split_sentences(text, tokenize(text))]`
 for every text, but tokenizes only small windows around the places where a sentence may break:
 
-* **Terminal punctuation.** A regex finds each white-space-free chunk holding a stop (`.` `?`
-  `!` `…` ...). The plainest chunks, an ASCII word or number and a stop followed by an ASCII
-  word or number (`killed. The`, `2017." He`), are decided from their text by
-  `plain_stop_breaks`; a chunk that is one number (`3.5`) holds no stop token. Any other chunk is
-  tokenized with the following chunks up to the first that opens with a word or number (at most
-  four): all that the splitter reads around a stop (glued runs, dotted acronyms and initials
-  behind it, the first word ahead of it), and decided by `terminal_breaks`.
+* **Terminal punctuation.** One regex pass finds each stop (`.` `?` `!` `…` ...) and, when it
+  holds, the plainest case after it. The plainest chunks, an ASCII word, number or dotted
+  acronym (perhaps behind a hyphen) and a stop, followed by an ASCII word or number (`killed.
+  The`, `2017." He`, `al-Assad. The`, `U.N. In`), are decided from their text by
+  `plain_stop_breaks`, when the white space and marks around them are common ones; a chunk that
+  is one number (`3.5`) holds no stop token. Any other chunk holding a stop is tokenized with the
+  following chunks up to the first that opens with a word or number (at most four): all that the
+  splitter reads around a stop (glued runs, dotted acronyms and initials behind it, the first
+  word ahead of it), and decided by `terminal_breaks`.
 * **Line layout.** Runs of white space holding line breaks are found in the raw text, which gives
   the lines, their widths and the paragraphs. A paragraph break always breaks. In a paragraph
   mostly made of wide lines (news paragraphs one per line) each single line break is decided by
@@ -64,8 +66,8 @@ _DENSE = 16
 
 _V1 = regex.V1
 # Plain character sets scan faster with `re`.
-_STOP_RE = re.compile("[" + re.escape("".join(sorted(TERMINALS))) + "]")
-_LINE_BREAK_CHAR_RE = re.compile("[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+_LINE_BREAK_CHARS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+_LINE_BREAK_CHAR_RE = re.compile(f"[{_LINE_BREAK_CHARS}]")
 _CHUNK_FORWARD = regex.compile(rf"{_CHUNK_CHAR}*+", _V1)
 _CHUNK_BACK = regex.compile(rf"{_CHUNK_CHAR}*", _V1 | regex.REVERSE)
 _GAP_FORWARD = regex.compile(rf"{_GAP_CHAR}*+", _V1)
@@ -78,19 +80,24 @@ _LOOKAHEAD = regex.compile(
 )
 # A chunk that is one number, perhaps with a mark after it: it holds no stop token.
 _NUMBER_CHUNK = regex.compile(r"[0-9]++(?:[.,:][0-9]++)++[,;:%)]?+")
-# At the first stop of a chunk, the plainest case (see `plain_stop_breaks`): the chunk is an ASCII
-# word or number and the stop run; then a plain word or number, perhaps behind an opening mark,
-# or nothing but white space.
-_PLAIN_WORD = (
-    r"[A-Za-z]++ (?![\p{L}\p{M}\p{N}_\xad])"
-    r"| [0-9]++ (?![\p{L}\p{M}\p{N}_\xad.,:\u066b\u066c])"
+# The plain case (see `plain_stop_breaks`) where white space and marks are the common ones: at
+# a stop `.` `?` `!` (a period may end a dotted acronym: `U.N.`), a closing mark or none, then a
+# plain word or number behind an opening mark or none, or nothing but white space. A plain word
+# does not go on into a letter, mark, number, `_` or soft hyphen, nor a number into `.` `,` `:`.
+_PLAIN_GAP = r"[\x00-\x20\x7f\xa0]"
+_COMMON_MARKS = r"\xa0\u2013\u2014\u2018\u2019\u201c\u201d\u2026"
+_WORD_END = rf"(?= [\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f{_COMMON_MARKS}] | \Z )"
+_NUMBER_END = rf"(?= [\x00-\x2b\x2d\x2f\x3b-\x40\x5b-\x5e\x60\x7b-\x7f{_COMMON_MARKS}] | \Z )"
+_PLAIN_NEXT = rf"[A-Za-z]++ {_WORD_END} | [0-9]++ {_NUMBER_END}"
+# Every stop, in one pass of `re`; group `close` is set when the plain case follows the stop.
+_STOP_RE = re.compile(
+    rf"""[{re.escape("".join(sorted(TERMINALS)))}]
+    (?: (?<=[.?!]) (?: (?<=\.) (?:[A-Za-z]\.)++ )? (?P<close>[\"')\]]?+)
+        (?: {_PLAIN_GAP}++ (?P<open>[\"'(\[]?+) (?P<next>{_PLAIN_NEXT}) | {_PLAIN_GAP}*+ \Z ) )?""",
+    re.VERBOSE,
 )
-_PLAIN = regex.compile(
-    rf"""(?<= (?<!{_CHUNK_CHAR}) (?P<word>[A-Za-z]++|[0-9]++) )
-    (?P<run>[.?!][\"')\]]?+) (?!{_CHUNK_CHAR})
-    (?: {_GAP_CHAR}++ (?P<open>[\"'(\[]?+) (?P<next>{_PLAIN_WORD}) | {_GAP_CHAR}*+ \Z )""",
-    _V1 | regex.VERBOSE,
-)
+# Single letters joined by periods, a dotted acronym.
+_DOTTED = re.compile(r"[A-Za-z](?:\.[A-Za-z])++")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +148,18 @@ def _windowed_spans(text: str) -> list[tuple[int, int]]:
 
 def _spans(text: str, starts: list[int], last: int) -> list[tuple[int, int]]:
     """Sentence spans from sorted sentence starts: each ends at the last token before the next."""
-    ends = [_GAP_BACK.match(text, 0, start).start() for start in starts[1:]]
+    ends = [_end_before(text, start) for start in starts[1:]]
     return list(zip(starts, [*ends, last], strict=True))
+
+
+def _end_before(text: str, start: int) -> int:
+    """The end of the last token before offset `start`, which is behind a token.
+
+    Mostly one space follows the token, which is cheaper to see than to search for.
+    """
+    if text[start - 1] == " " and "!" <= text[start - 2] <= "~":
+        return start - 1
+    return _GAP_BACK.match(text, 0, start).start()
 
 
 # --- layout --------------------------------------------------------------------------------
@@ -151,6 +168,8 @@ def _spans(text: str, starts: list[int], last: int) -> list[tuple[int, int]]:
 def _line_gaps(text: str, first: int, last: int) -> list[_Gap]:
     """The runs of white space holding line breaks between the first and the last token."""
     gaps: list[_Gap] = []
+    if not any(map(text.__contains__, _LINE_BREAK_CHARS)):
+        return gaps  # a quick look for one line at all, as searching them is slower
     pos = first
     while found := _LINE_BREAK_CHAR_RE.search(text, pos, last):
         start = _GAP_BACK.match(text, pos, found.start()).start()
@@ -228,26 +247,49 @@ def _stop_starts(text: str, start: int, end: int, line_starts: set[int]) -> set[
     """Offsets of the tokens that start a sentence because of the stops in `text[start:end]`."""
     starts: set[int] = set()
     pos = start
-    while stop := _STOP_RE.search(text, pos, end):
-        if plain := _PLAIN.match(text, stop.start()):
-            pos = plain.end("run")
-            starts |= _plain_starts(plain, line_starts)
-        else:
-            chunk_start = _CHUNK_BACK.match(text, pos, stop.start()).start()
-            pos = _CHUNK_FORWARD.match(text, stop.end()).end()
+    for stop in _STOP_RE.finditer(text, start):
+        at = stop.start()
+        if at >= end:
+            break
+        if at < pos:
+            continue  # in a chunk already decided
+        word_start = _plain_word_start(text, pos, stop)
+        if word_start < 0:
+            chunk_start = _CHUNK_BACK.match(text, pos, at).start()
+            pos = _CHUNK_FORWARD.match(text, at + 1).end()
             starts |= _chunk_starts(text, chunk_start, pos, line_starts)
+        else:
+            pos = stop.end("close")
+            if _plain_breaks(text, stop, word_start, line_starts):
+                starts.add(stop.start("open"))
     return starts
 
 
-def _plain_starts(plain: regex.Match, line_starts: set[int]) -> set[int]:
-    """The sentence start after a plain chunk, if any, decided without tokens."""
-    word, next_word = plain["word"], plain["next"]
+def _plain_word_start(text: str, pos: int, stop: re.Match) -> int:
+    """Where the plain word or number before a plain stop starts, or -1 if the case is not plain.
+
+    The word is all of its chunk, or what follows a hyphen in it (`al-Assad.` `mid-2012.`),
+    which the splitter reads the same way. Its chunk starts at `pos` or after a space (a chunk
+    starting after other white space is left to the tokens).
+    """
+    if stop["close"] is None:
+        return -1
+    at = stop.start()
+    start = max(text.rfind(" ", pos, at), text.rfind("-", pos, at)) + 1 or pos
+    word = text[start : stop.start("close") - 1]
+    plain = word.isascii() and (word.isalpha() or word.isdigit() or _DOTTED.fullmatch(word))
+    return start if plain else -1
+
+
+def _plain_breaks(text: str, stop: re.Match, word_start: int, line_starts: set[int]) -> bool:
+    """Whether a plain stop starts a sentence, decided without tokens."""
+    next_word = stop["next"]
     if next_word is None:
-        return set()
-    opened, line_first = bool(plain["open"]), plain.start("word") in line_starts
-    if plain_stop_breaks(word, plain["run"], next_word, opened=opened, line_first=line_first):
-        return {plain.start("open")}
-    return set()
+        return False
+    run_start = stop.start("close") - 1
+    word, run = text[word_start:run_start], text[run_start : stop.end("close")]
+    opened, line_first = stop["open"] != "", word_start in line_starts
+    return plain_stop_breaks(word, run, next_word, opened=opened, line_first=line_first)
 
 
 def _chunk_starts(text: str, start: int, end: int, line_starts: set[int]) -> set[int]:

@@ -330,26 +330,25 @@ def plain_stop_breaks(
 ) -> bool:
     """Whether a stop ends a sentence in the plainest case, judged from texts, without tokens.
 
-    The case: a white-space-free chunk made of `word`, ASCII letters or digits (`line_first`
-    if it opens a line), and `run`: "." "?" or "!" and perhaps one closing quote or bracket.
-    Then white space and `next_word`, ASCII letters or digits, behind one opening quote or
-    bracket if `opened`. `terminal_breaks` weighs it the same way: digits are a number, so a
-    list number when opening a line, else no abbreviation; letters are the whole dotted word;
-    the token after the stop is a number only with no closing or opening mark between them
-    (so "No.) 5" breaks); the first word after the run is `next_word`.
+    The case: `word`, ASCII letters or digits or single letters joined by periods (`U.N`),
+    which opens a white-space-free chunk (`line_first` if it opens a line) or follows a hyphen
+    in one, then `run`: "." "?" or "!" and perhaps one closing quote or bracket, ending the
+    chunk. Then white space and `next_word`, ASCII letters or digits, behind one opening quote
+    or bracket if `opened`. `terminal_breaks` weighs it the same way: digits are a number, so a
+    list number when opening a line, else no abbreviation; letters are the whole dotted word
+    (a hyphen ends it), and a period glued inside it never breaks; the token after the stop is
+    a number only with no closing or opening mark between them (so "No.) 5" breaks); the first
+    word after the run is `next_word`.
     """
-    if word[0].isdigit():
-        if line_first and run[0] == ".":
-            return False
-        strength = _Stop.FULL
-    elif run[0] == ".":
-        before_number = run == "." and not opened and next_word[0].isdigit()
-        strength = _word_strength([word.lower()], before_number)
-    else:
-        strength = _Stop.FULL
-    if strength is _Stop.NONE or next_word[0].islower():
+    if next_word[0].islower():
         return False
-    return strength is _Stop.FULL or next_word.lower() in _OPENERS
+    if word[0].isdigit():
+        return not (line_first and run[0] == ".")
+    if run[0] != ".":
+        return True
+    before_number = run == "." and not opened and next_word[0].isdigit()
+    strength = _word_strength(word.lower().split("."), before_number)
+    return strength is _Stop.FULL or strength is _Stop.WEAK and next_word.lower() in _OPENERS
 
 
 # --- line layout ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import re
 import sys
 from pathlib import Path
 
@@ -91,6 +92,19 @@ def test_plain_stops_after_numbers(number: str, joint: str) -> None:
     assert same_spans(text)
 
 
+PLAIN_STEMS = ["U.N", "u.s", "e.g", "i.e", "J.R", "a.m", "U.S.A", "Ab.C", "A.5", "5", "2017"]
+PLAIN_STEMS += ["No", "Art", "Gen", "etc", "killed", "x"]
+
+
+@pytest.mark.parametrize("joint", [" ", "\n\n"])
+@pytest.mark.parametrize("prefix", ["", "al-", "U.S.-", "3-", "-", '"', "a.", "\u00e9", "2", "_"])
+def test_plain_stops_after_hyphens_and_acronyms(prefix: str, joint: str) -> None:
+    nexts = ["The", "the", "5", "Army", "In"]
+    combos = itertools.product(PLAIN_STEMS, PLAIN_RUNS, ["", "("], nexts)
+    text = joint.join(f"{prefix}{stem}{run} {opening}{nxt}" for stem, run, opening, nxt in combos)
+    assert same_spans(text)
+
+
 def test_plain_text_is_split_without_tokenizing(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     monkeypatch.setattr(fast, "tokenize", lambda *args: calls.append(args) or tokenize(*args))
@@ -118,6 +132,17 @@ ALL_CHARACTERS = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800
 def test_line_break_characters_are_the_splitter_s() -> None:
     found = set(fast._LINE_BREAK_CHAR_RE.findall(ALL_CHARACTERS))
     assert found == set(sentences._LINE_BREAK_RE.findall(ALL_CHARACTERS))
+
+
+def test_plain_case_characters_are_read_alike_by_the_splitter() -> None:
+    gap = regex.compile(f"{fast._GAP_CHAR}+", regex.V1)
+    assert gap.fullmatch("".join(re.findall(fast._PLAIN_GAP, ALL_CHARACTERS)))
+    word_char = regex.compile(r"[\p{L}\p{M}\p{N}_\xad]", regex.V1)
+    word_ends = re.findall(f"{fast._WORD_END}(.)", ALL_CHARACTERS, re.VERBOSE | re.DOTALL)
+    assert not word_char.search("".join(word_ends))
+    number_ends = re.findall(f"{fast._NUMBER_END}(.)", ALL_CHARACTERS, re.VERBOSE | re.DOTALL)
+    assert not regex.search(r"[.,:\u066b\u066c]", "".join(number_ends))
+    assert not word_char.search("".join(number_ends))
 
 
 def test_cut_characters_are_never_in_a_token() -> None:
