@@ -39,7 +39,7 @@ class NotRegular(Exception):
 
 @dataclass(frozen=True)
 class Patterns:
-    """The finder regex, and a cheap zero-width regex for the positions where a match can start."""
+    """The finder regex, and a cheap regex whose matches start where a finder match can."""
 
     finder: str
     scan: str | None

@@ -31,6 +31,9 @@ defines what text is a DATELINE. Compiling a grammar type does four things (step
    scan over the text and tries the finder only where the scan matches; the result is the same
    as running the finder everywhere, several times faster. A finder whose prefixes cannot be
    read (regex-only syntax, an alternative that can start with anything) is run everywhere.
+   Where the scan matches, a DFA of the finder with its assertions relaxed (`Reach`) bounds how
+   far a match can extend; when the finder's plain (first-found) match ends at that bound, it is
+   the longest one, and the slower leftmost-longest search is skipped.
 4. Parse each found span with the Lark parser and build its value (cached per span text; a
    span that does not parse is dropped).
 
@@ -68,7 +71,7 @@ import engine
 from engine.errors import InputError, Location, MatchTimeout
 from engine.grammar_finder import Finder, NotRegular, Patterns
 from engine.grammar_load import START, GrammarSource, Parsers, load_definitions, not_a_finder
-from engine.grammar_scan import compile_scan, scan_pattern
+from engine.grammar_scan import Reach, compile_scan, scan_pattern
 
 __all__ = [
     "START",
@@ -96,6 +99,9 @@ class GrammarSpan:
     value: Any
 
 
+SHORTCUT_AFTER = 2_000  # finds (one per sentence) before the shortcut is built
+
+
 class GrammarType:
     """A compiled grammar type: a finder regex, a Lark parser and a value builder."""
 
@@ -106,6 +112,9 @@ class GrammarType:
         self.required_words = compiled.required_words
         self.parser_kind = compiled.parsers.kind
         self._compiled_regex: regex.Pattern | None = None  # compiled on first use
+        self._first_found: regex.Pattern | None = None  # the same, not leftmost-longest
+        self._reach: Reach | None = None  # built once the finder has been used a while
+        self._uses = 0
         self._scan = compile_scan(compiled.patterns.scan)
         self._parsers = compiled.parsers
         self._value_builder = value_builder
@@ -123,7 +132,7 @@ class GrammarType:
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         del state["_cached_value"]
-        state["_compiled_regex"] = None
+        state.update(_compiled_regex=None, _first_found=None, _reach=None, _uses=0)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -194,9 +203,23 @@ class GrammarType:
             if self._scan is None:
                 matches = self._regex.finditer(text, timeout=timeout)
                 return [m.span() for m in matches if m.end() > m.start()]
+            self._uses += 1
+            if self._uses == SHORTCUT_AFTER:
+                self._prepare_shortcut()
             return self._scan_and_match(text, _Deadline.after(timeout))
         except TimeoutError as exc:
             raise MatchTimeout(None, f"grammar {self.name}: matching took over {timeout}s") from exc
+
+    def _prepare_shortcut(self) -> None:
+        """Build the reach and compile the first-found finder (see `_longest_end`), once.
+
+        This costs about a quarter of a second, which the shortcut pays back over some
+        thousands of texts: so it is built only after `SHORTCUT_AFTER` finds, and a process
+        that extracts from a few texts never waits for it.
+        """
+        if self._first_found is None:
+            self._reach = Reach.of(self.finder_pattern)
+            self._first_found = regex.compile(self.finder_pattern)
 
     def _scan_and_match(self, text: str, deadline: _Deadline) -> list[tuple[int, int]]:
         """Try the finder only where the scan says a match can start; same result as finditer."""
@@ -206,11 +229,31 @@ class GrammarType:
             start = candidate.start()
             if start < end:
                 continue
-            found = self._regex.match(text, start, timeout=deadline.remaining())
-            if found and found.end() > start:
-                spans.append(found.span())
-                end = found.end()
+            found = self._longest_end(text, start, deadline)
+            if found > start:
+                spans.append((start, found))
+                end = found
         return spans
+
+    def _longest_end(self, text: str, start: int, deadline: _Deadline) -> int:
+        """Where the longest match at `start` ends (`start` when there is none).
+
+        The leftmost-longest search costs several times the first-found one, which nearly
+        always finds the longest match too; when the reach shows that no match can end later
+        (or that none can end after `start` at all), the search is skipped.
+        """
+        remaining = deadline.remaining()  # raises when passed: the reach does not watch the clock
+        reach = self._reach.longest_end(text, start) if self._reach else None
+        if reach == start:
+            return start
+        if reach is not None:
+            found = self._first_found.match(text, start, timeout=remaining)
+            if found is None:
+                return start
+            if found.end() == reach:
+                return reach
+        found = self._regex.match(text, start, timeout=deadline.remaining())
+        return start if found is None else found.end()
 
     def _parse_uncached(self, span_text: str) -> Any:
         tree = self._parsers.parse(span_text)

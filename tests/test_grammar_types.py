@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.errors import CompileError, InputError, Location, MatchTimeout
+from engine.grammar_scan import Reach
 from engine.grammar_types import (
     GrammarSpan,
     GrammarType,
@@ -218,6 +219,99 @@ def test_scan_gives_the_same_spans_as_plain_matching(pieces: list[str]) -> None:
     dates = dateline_type()
     plain = [m.span() for m in dates._regex.finditer(text) if m.end() > m.start()]
     assert dates._match_offsets(text, None) == plain
+
+
+NUMBER_PIECES = [
+    *["one", "Two", "twenty", "five", "ten", "hundred", "thousand", "million", "a", "an"],
+    *["half", "quarter", "dozen", "dozens", "of", "and", "or", "to", "more", "so", "between"],
+    *["from", "at least", "some", "several", "few", "tens", "hundreds", "\u017fix"],
+    *["5", "2016", "1,200", "3.5", "12", "07"],
+    *[" ", "  ", "-", " - ", "/", ",", ".", "\n"],
+    *["people", "the", "x", "Get", "\u212a"],
+]
+
+
+def plain_spans(grammar_type: GrammarType, text: str) -> list[tuple[int, int]]:
+    """The spans of leftmost-longest matching at every position, with no shortcut."""
+    return [m.span() for m in grammar_type._regex.finditer(text) if m.end() > m.start()]
+
+
+def number_with_shortcut() -> GrammarType:
+    """NUMBER with its shortcut built now (a run builds it after `SHORTCUT_AFTER` finds)."""
+    number = number_type()
+    number._prepare_shortcut()
+    assert number._reach is not None
+    return number
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(NUMBER_PIECES), max_size=25))
+def test_number_spans_are_those_of_plain_matching(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    number = number_with_shortcut()
+    assert number._match_offsets(text, None) == plain_spans(number, text)
+
+
+def test_the_shortcut_is_built_only_after_some_use(monkeypatch) -> None:
+    import engine.grammar_types as grammar_types
+
+    monkeypatch.setattr(grammar_types, "SHORTCUT_AFTER", 3)
+    fresh = pickle.loads(pickle.dumps(grammar("start: /[0-9]+/\n")))
+    for uses in range(1, 5):
+        assert fresh._match_offsets("x 12 y", None) == [(2, 4)]
+        assert (fresh._reach is not None) == (uses >= 3)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2016 Dozen 5-8 04.2017 218-11-2014",  # the first-found match is not the longest
+        "a thousand " * 60,  # runs on past what the reach follows
+        "\u017feven people, not \u212aids",  # non-ASCII letters that match case-insensitively
+    ],
+)
+def test_number_shortcuts_keep_the_longest_match(text: str) -> None:
+    number = number_with_shortcut()
+    assert number._match_offsets(text, None) == plain_spans(number, text)
+
+
+def test_reach_bounds_every_match_from_above() -> None:
+    reach = Reach.of(number_type().finder_pattern)
+    assert reach is not None
+    assert reach.longest_end("x 2016 people", 2) == 6  # a trailing space is not part of a match
+    assert reach.longest_end("x 5 to 7 of", 2) == 8
+    assert reach.longest_end("x 5dozen", 2) == 8  # word boundaries are taken as true
+    assert reach.longest_end("around the", 0) == 0
+    assert reach.longest_end("a thousand " * 60, 0) is None
+
+
+REACH_PATTERNS = [
+    *[r"a{2,4}b?", r"(?:ab|a)*c", r"x(?<![ ])\s*y?", r"(?i:\bk\w+)", r"[^a]+b", r".a"],
+    *[r"(?>ab|a)b", r"a++b", r"(?:a|b){20,}c", r"\d{1,3}(?:,\d{3})+", r"(?<=a)b|c"],
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(REACH_PATTERNS), st.text(alphabet="abcxk \n,1\u212a", max_size=30))
+def test_reach_bounds_the_longest_match_from_above(pattern: str, text: str) -> None:
+    reach = Reach.of(pattern)
+    posix = regex.compile(pattern, regex.POSIX)
+    for start in range(len(text) + 1):
+        found = posix.match(text, start)
+        if found and found.end() > start:
+            bound = reach.longest_end(text, start)
+            assert bound is None or bound >= found.end()
+
+
+@pytest.mark.parametrize("pattern", [r"(a)\1", r"(?:abc){e<=1}", r"(?a:\w+)"])
+def test_no_reach_for_what_it_cannot_bound(pattern: str) -> None:
+    assert Reach.of(pattern) is None
+
+
+def test_grammars_beyond_the_reach_still_match() -> None:
+    doubled = grammar("start: /(a)\\1b/\n")  # a backreference: Lark itself cannot parse it
+    assert doubled._match_offsets("aab ab aab", None) == [(0, 3), (7, 10)]
+    assert doubled._reach is None
 
 
 # --- the scan ----------------------------------------------------------------------------------
