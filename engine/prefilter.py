@@ -135,6 +135,11 @@ class PrefilterIndex:
     pair_words: set[str] = field(default_factory=set)
     rules: set[int] = field(default_factory=set)
     adjacent: dict[int, tuple[PairClause, ...]] = field(default_factory=dict)
+    # For texts whose pairs are known at once (see `has_candidate_given`): the rules with pair
+    # clauses by each pair of their smallest clause, and an index of the others.
+    by_adjacent: dict[Pair, list[int]] = field(default_factory=dict)
+    unpaired: PrefilterIndex | None = None
+    nested: bool = False  # this is an `unpaired` index
 
     def add(self, rule_index: int, features: Features | None,
             clauses: tuple[Features, ...] = (),
@@ -150,6 +155,12 @@ class PrefilterIndex:
         self.rules.add(rule_index)
         if adjacent:
             self.adjacent[rule_index] = adjacent
+            for pair in min(adjacent, key=len):
+                self.by_adjacent.setdefault(pair, []).append(rule_index)
+        elif not self.nested:
+            if self.unpaired is None:
+                self.unpaired = PrefilterIndex(nested=True)
+            self.unpaired.add(rule_index, features, clauses)
         every = set(clauses) | ({features} if features else set())
         single = frozenset(f for c in every if len(c) == 1 for f in c)
         multiple = tuple(sorted((c for c in every if len(c) > 1), key=cost))
@@ -227,6 +238,17 @@ class PrefilterIndex:
         """Whether any rule's every clause is met (stops at the first)."""
         met = self._met
         return any(met(r, features, pairs) for rules in self._reached(features) for r in rules)
+
+    def has_candidate_given(self, features: set[str], pairs: set[Pair]) -> bool:
+        """`has_candidate` for a text whose adjacent pairs are known already: a rule with pair
+        clauses is reached only through a pair present, so a text holding many of the pack's
+        words but few of its pairs (a whole document) costs few checks."""
+        met, given = self._met, lambda: pairs
+        by_adjacent = self.by_adjacent
+        for pair in by_adjacent.keys() & pairs:
+            if any(met(rule, features, given) for rule in by_adjacent[pair]):
+                return True
+        return self.unpaired is not None and self.unpaired.has_candidate(features)
 
 
 def first_features(node: ast.Node, macro: MacroLookup) -> Features | None:

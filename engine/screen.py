@@ -12,7 +12,6 @@ spans are known, the candidate rules. Results never depend on any of this, only 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from itertools import pairwise
 
@@ -82,14 +81,14 @@ class Screen:
         self._hits = self._finder.hits(self.text) if self._finder else None
         if self._hits is not None:
             words = {word for _, word in self._hits.words}
-            pairs = functools.cache(lambda: {pair for _, pair in self._hits.pairs})
+            pairs = {pair for _, pair in self._hits.pairs}
         else:
             folds = token_fold_list(self.text)
-            words = set(folds)
-            pairs = functools.cache(lambda: set(pairwise(folds)))
+            words, pairs = set(folds), set(pairwise(folds))
         features = words | self.pack.type_features
         return self.document_rule_may_match(features) or any(
-            stage.sentence_index.has_candidate(features, pairs) for stage in self.pack.stages)
+            stage.sentence_index.has_candidate_given(features, pairs)
+            for stage in self.pack.stages)
 
     def document_rule_may_match(self, features: set[str]) -> bool:
         """Whether a document-scope rule could match a text holding these features."""
@@ -133,6 +132,10 @@ class Screen:
 
     def _may_match(self, features: set[str], sentence: int) -> bool:
         pairs = self._pair_source(sentence)
+        if self._hits is not None and self._folds is None:  # the accelerator's pairs: at hand
+            known = pairs()
+            return any(stage.sentence_index.has_candidate_given(features, known)
+                       for stage in self.pack.stages)
         return any(stage.sentence_index.has_candidate(features, pairs)
                    for stage in self.pack.stages)
 

@@ -136,6 +136,26 @@ def test_pure_python_run_with_document_test_equals_exhaustive_run(pure_packs, wo
     assert _summary(pack.run(text)) == _summary(pack.run(text, exhaustive=True))
 
 
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.sampled_from(TEXT_SOUP), min_size=1, max_size=40),
+       which=st.integers(0, 5), types=st.booleans())
+def test_candidates_given_pairs_equal_candidates_with_pairs_on_demand(packs, words, which,
+                                                                      types) -> None:
+    from itertools import pairwise
+
+    from engine.text import token_fold_list
+
+    compiled = packs[which].compiled
+    folds = token_fold_list(" ".join(words))
+    features = set(folds) | (set(compiled.type_features) if types else set())
+    pairs = set(pairwise(folds))
+    for stage in compiled.stages:
+        index = stage.sentence_index
+        assert index.has_candidate_given(features, pairs) == index.has_candidate(
+            features, lambda: pairs)
+
+
 def test_the_document_test_rules_texts_out(packs, pure_packs) -> None:
     """Guard against a vacuous property: some packs rule some soup texts out, on both paths."""
     texts = ["the army said", "Killed were the civilians , no toll", "about at least and"]
