@@ -29,6 +29,7 @@ from .codegen import (
     min_tokens,
 )
 from .errors import CompileError, ErrorCollector, Location, RuleError, did_you_mean
+from .event_spec import EventSpec
 from .grammar_types import GrammarType, number_type
 from .lexicon import LexEntry, LexiconIndex
 from .load import ExampleDecl, FieldDecl, PackSource, RuleDecl, display_name
@@ -523,8 +524,6 @@ class _PackCompiler:
 
     def _events(self) -> list[dict]:
         """The `events:` settings, each key checked against what event assembly knows."""
-        from .events import EventSpec
-
         known = tuple(EventSpec.__dataclass_fields__)
         for decl in self.source.events:
             for key, loc in decl.key_locs.items():

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine.events import EventSpec, merge_fields
+from engine.event_spec import EventSpec
+from engine.events import merge_fields
 
 PACK = Path(__file__).parent / "fixtures" / "conflict" / "events_pack.yaml"
 
