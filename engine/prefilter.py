@@ -135,9 +135,9 @@ class PrefilterIndex:
     pair_words: set[str] = field(default_factory=set)
     rules: set[int] = field(default_factory=set)
     adjacent: dict[int, tuple[PairClause, ...]] = field(default_factory=dict)
-    # For texts whose pairs are known at once (see `has_candidate_given`): the rules with pair
-    # clauses by each pair of their smallest clause, and an index of the others.
-    by_adjacent: dict[Pair, list[int]] = field(default_factory=dict)
+    # For texts whose pairs are known at once (see `has_candidate_given`): the pairs of each
+    # rule's smallest pair clause (one must be present), and an index of the other rules.
+    needed_pairs: set[Pair] = field(default_factory=set)
     unpaired: PrefilterIndex | None = None
     nested: bool = False  # this is an `unpaired` index
 
@@ -155,8 +155,7 @@ class PrefilterIndex:
         self.rules.add(rule_index)
         if adjacent:
             self.adjacent[rule_index] = adjacent
-            for pair in min(adjacent, key=len):
-                self.by_adjacent.setdefault(pair, []).append(rule_index)
+            self.needed_pairs.update(min(adjacent, key=len))
         elif not self.nested:
             if self.unpaired is None:
                 self.unpaired = PrefilterIndex(nested=True)
@@ -240,16 +239,12 @@ class PrefilterIndex:
         return any(met(r, features, pairs) for rules in self._reached(features) for r in rules)
 
     def has_candidate_given(self, features: set[str], pairs: set[Pair]) -> bool:
-        """`has_candidate` for a text whose adjacent pairs are known already: a rule with pair
-        clauses is reached only through a pair present, so a text holding many of the pack's
-        words but few of its pairs (a whole document) costs few checks."""
-        met, given = self._met, lambda: pairs
-        by_adjacent = self.by_adjacent
-        for pair in by_adjacent.keys() & pairs:
-            if any(met(rule, features, given) for rule in by_adjacent[pair]):
-                return True
-        return self.unpaired is not None and self.unpaired.has_candidate(features)
-
+        """`has_candidate` for a text whose adjacent pairs are known already: when it holds no
+        pair that a rule with pair clauses needs (most documents a pack rules out), only the
+        rules without pair clauses are looked at."""
+        if self.needed_pairs.isdisjoint(pairs):
+            return self.unpaired is not None and self.unpaired.has_candidate(features)
+        return self.has_candidate(features, lambda: pairs)
 
 def first_features(node: ast.Node, macro: MacroLookup) -> Features | None:
     """Features of which one must be at the first token of every match; None if unknown.
