@@ -71,7 +71,8 @@ import engine
 from engine.errors import InputError, Location, MatchTimeout
 from engine.grammar_finder import Finder, NotRegular, Patterns
 from engine.grammar_load import START, GrammarSource, Parsers, load_definitions, not_a_finder
-from engine.grammar_scan import Reach, compile_scan, scan_pattern
+from engine.grammar_reach import Reach
+from engine.grammar_scan import compile_scan, scan_pattern
 
 __all__ = [
     "START",

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.errors import CompileError, InputError, Location, MatchTimeout
-from engine.grammar_scan import Reach
+from engine.grammar_reach import Reach
 from engine.grammar_types import (
     GrammarSpan,
     GrammarType,
