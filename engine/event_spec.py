@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import Match
-from .yaml_reader import YStr
+from .yaml_reader import plain
 
 
 @dataclass(frozen=True)
@@ -44,18 +44,6 @@ class EventSpec:
         values["carry"] = tuple((str(k), str(v)) for k, v in dict(values.get("carry", {})).items())
         values["rank"] = tuple((str(k), tuple(v)) for k, v in dict(values.get("rank", {})).items())
         return cls(**values)
-
-
-def plain(value: Any) -> Any:
-    """A YAML node (YMap, YSeq, YStr) as plain data, scalars typed by the core schema."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, YStr):
-        typed = value.typed()
-        return str(typed) if isinstance(typed, str) else typed
-    return value
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ErrorCollector, LoadError, Location, RuleError, did_you_mean
-from .yaml_reader import YMap, YSeq, YStr, core_value, read_yaml
+from .yaml_reader import YMap, YSeq, YStr, core_value, plain, read_yaml
 
 Locator = Callable[[int], Location]
 
@@ -277,7 +277,7 @@ class _PackReader:
         if not isinstance(aliases, YSeq) or not isinstance(attrs, YMap):
             self._error("E113", "'aliases' must be a list and 'attrs' a mapping", item.loc)
             return None
-        values = {str(k): _plain(v) for k, v in attrs.items()}
+        values = {str(k): plain(v) for k, v in attrs.items()}
         return EntrySpec(str(item["name"]), tuple(str(a) for a in aliases), values, item.loc)
 
     def _lexicon_file(self, name: Any, path: Path) -> list[EntrySpec]:
@@ -367,7 +367,7 @@ class _PackReader:
 
     def _read_events(self, section: Any, loc: Location, path: Path) -> None:
         if self._expect(section, YMap, "'events'", loc):
-            settings = {str(k): _plain(v) for k, v in section.items()}
+            settings = {str(k): plain(v) for k, v in section.items()}
             self.events.append(EventsDecl(settings, {str(k): section.key_loc(k) for k in section}))
 
     # ---- rules -------------------------------------------------------------------------
@@ -473,7 +473,7 @@ class _PackReader:
             if isinstance(value, YStr):
                 yield FieldDecl(str(name), value.typed(), value.style is None, value.loc)
             elif isinstance(value, (YMap, YSeq)):
-                yield FieldDecl(str(name), _plain(value), False, fields.key_loc(name))
+                yield FieldDecl(str(name), plain(value), False, fields.key_loc(name))
 
     def _examples(self, item: YMap) -> Iterator[ExampleDecl]:
         examples = item.get("examples")
@@ -502,7 +502,7 @@ class _PackReader:
         if isinstance(expect, YStr) and expect.typed() in (None, "none", "None", False):
             return None
         if isinstance(expect, YMap):
-            return {str(k): _plain(v) for k, v in expect.items()}
+            return {str(k): plain(v) for k, v in expect.items()}
         self._error("E122", "expect must be a mapping of fields, or none", _loc(expect, ""))
         return {}
 
@@ -548,17 +548,6 @@ def _table_value(cell: str) -> Any:
         return cell
     value = core_value(cell)
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else cell
-
-
-def _plain(value: Any) -> Any:
-    """A YAML node as plain data, scalars by the core schema (quoted ones stay strings)."""
-    if isinstance(value, YMap):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, YSeq):
-        return [_plain(v) for v in value]
-    if isinstance(value, YStr):
-        return value.typed()
-    return value
 
 
 def _qualifier(path: Path, base: Path) -> str:

@@ -518,3 +518,13 @@ def _check_core_tag(node: YStr, tag: str, loc: Location) -> None:
         raise load_error(LoadCode.TAG, f"value {str(node)!r} is not a valid {tag}", loc) from exc
 
 
+def plain(value: Any) -> Any:
+    """A YAML node as plain data (dicts, lists), scalars typed by the core schema; a string
+    stays a `YStr`, which knows where it came from."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, YStr):
+        return value.typed()
+    return value
