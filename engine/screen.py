@@ -5,9 +5,9 @@ its words and word pairs with every type assumed present? (With the accelerator 
 pairs are its hits, which then serve the sentences too; without it, `SkipGate` says when asking
 pays.) Then per sentence: its words (every token fold, or the accelerator's hits of the pack's
 vocabulary; the candidates are the same), its adjacent token pairs (folded on demand, or the
-accelerator's hits), whether it is active (some rule could match there), and, once its typed
-spans are known, the candidate rules. Results never depend on any of this, only the cost
-(`tests/test_prefilter.py`).
+accelerator's hits), whether it is active (some rule could match there, given the lexicon types
+its folds hold; those hits then serve the matcher), and, once its typed spans are known, the
+candidate rules. Results never depend on any of this, only the cost (`tests/test_prefilter.py`).
 """
 
 from __future__ import annotations
