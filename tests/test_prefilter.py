@@ -115,23 +115,14 @@ def _summary(run) -> list[tuple]:
     return [(m.rule, m.start, m.end, repr(m.fields)) for m in run.matches]
 
 
+@pytest.mark.parametrize("group", ["packs", "pure_packs"])  # pure: with the document test
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(words=st.lists(st.sampled_from(TEXT_SOUP), min_size=1, max_size=60),
        which=st.integers(0, 5))
-def test_pruned_run_equals_exhaustive_run(packs, words: list[str], which: int) -> None:
-    pack = packs[which]
-    text = " ".join(words)
-    assert _summary(pack.run(text)) == _summary(pack.run(text, exhaustive=True))
-
-
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(words=st.lists(st.sampled_from(TEXT_SOUP), min_size=1, max_size=60),
-       which=st.integers(0, 5))
-def test_pure_python_run_with_document_test_equals_exhaustive_run(pure_packs, words: list[str],
-                                                                  which: int) -> None:
-    pack = pure_packs[which]
+def test_pruned_run_equals_exhaustive_run(request, group: str, words: list[str],
+                                          which: int) -> None:
+    pack = request.getfixturevalue(group)[which]
     text = " ".join(words)
     assert _summary(pack.run(text)) == _summary(pack.run(text, exhaustive=True))
 
