@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .ast import COMPARISONS
-from .codegen import TypeKind
+from .codegen import BUILTIN_TYPES, TypeKind
 from .compile import CompiledPack, CompiledRule, FieldGetter
 from .errors import MatchTimeout
 from .model import Capture, Match, amount
-from .prefilter import type_feature
+from .prefilter import SENTENCE_START, builtin_start, may_start_builtin, type_feature
 from .resolve import resolve
 from .screen import Screen
 from .sentence_spans import sentence_spans
@@ -197,6 +197,7 @@ class DocumentRun:
         positions: dict[str, list[int]] = {}
         pos = 1
         starts, ends, tokens = self._start_tags, self._end_tags, self.tokens
+        builtins = self.pack.process_state("builtin_starts", lambda: _builtin_starts(self.pack))
         for i in range(first, last):
             tok = tokens[i]
             head = _start_field(starts[i])
@@ -206,8 +207,13 @@ class DocumentRun:
             positions.setdefault(tok.fold, []).append(pos)
             for _, tag in starts[i]:
                 positions.setdefault("#" + tag.partition("#")[0], []).append(pos)
+            for type_name, feature in builtins:
+                if may_start_builtin(type_name, tok.fold, tok.norm):
+                    positions.setdefault(feature, []).append(pos)
             pos += len(cell)
             parts.append(cell)
+        if cell_starts:
+            positions[SENTENCE_START] = cell_starts[:1]
         parts.append("\x1a")
         return Encoded("".join(parts), cell_starts, first, positions)
 
@@ -341,6 +347,13 @@ class DocumentRun:
 
     def _token_at(self, offset: int) -> int:
         return bisect_left(self._token_ends, offset + 1)
+
+
+def _builtin_starts(pack: CompiledPack) -> list[tuple[str, str]]:
+    """The built-in types (and their start features) that some rule's matches begin with."""
+    firsts = set().union(*(rule.first for rule in pack.rules if rule.first))
+    return [(name, builtin_start(name)) for name in BUILTIN_TYPES
+            if builtin_start(name) in firsts]
 
 
 def _start_field(tags: list[tuple[int, str]]) -> str:

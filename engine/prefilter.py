@@ -35,6 +35,25 @@ def type_feature(type_name: str) -> str:
     return f"#{type_name}"
 
 
+def builtin_start(type_name: str) -> str:
+    """The start feature of a built-in type (`%NAME`): a token where one of its spans may
+    begin (see `may_start_builtin`). Only `first_features` uses it, never the prefilter."""
+    return f"%{type_name}"
+
+
+# The start feature of the first token of a sentence: a match of `^ ...` begins only there.
+SENTENCE_START = "%^"
+
+
+def may_start_builtin(type_name: str, fold: str, norm: str) -> bool:
+    """Whether a span of a built-in type may begin at a token with this fold and text: a
+    superset of where its pattern in `engine.codegen` can begin (a NAME token's text starts
+    with an upper-case letter, a WORD token's fold with a letter)."""
+    if type_name == "NAME":
+        return norm[:1].isupper()
+    return fold[:1].isalpha()
+
+
 def required_features(node: ast.Node, macro: MacroLookup) -> Features | None:
     """Features of which one must be present for `node` to match; None if unknown."""
     return _REQUIRE[type(node)](node, macro)
@@ -265,7 +284,7 @@ def first_features(node: ast.Node, macro: MacroLookup) -> Features | None:
         if node.body is not None:
             return first_features(node.body, macro)
         if node.type_name in BUILTIN_TYPES:
-            return None
+            return frozenset({builtin_start(node.type_name)})
         return frozenset({type_feature(node.type_name)})
     if isinstance(node, ast.MacroRef):
         body = macro(node.name)
@@ -279,6 +298,9 @@ def first_features(node: ast.Node, macro: MacroLookup) -> Features | None:
 
 
 def _first_of_items(items: tuple[ast.Node, ...], macro: MacroLookup) -> Features | None:
+    if items and isinstance(items[0], ast.Anchor) and \
+            items[0].kind is ast.AnchorKind.SENTENCE_START:
+        return frozenset({SENTENCE_START})
     found: set[str] = set()
     for item in items:
         if isinstance(item, (ast.Look, ast.Anchor)):

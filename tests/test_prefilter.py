@@ -166,6 +166,48 @@ def test_the_pool_exercises_the_prefilter(packs) -> None:
     assert sum(bool(r.adjacent) for p in packs for r in p.compiled.rules) >= 4
 
 
+@pytest.mark.parametrize("pattern, first", [
+    ("^ {p:PLACE} :", {"%^"}),
+    ("^ (the)? army said", {"%^"}),
+    ("{x:NAME} said", {"%NAME"}),
+    ("(?<! no) {w:WORD} killed", {"%WORD"}),
+    ("(the | {x:NAME}) said", {"the", "%NAME"}),
+    ("(the)? ^ army", {"the", "army"}),  # `^` not first: the words around it
+])
+def test_start_features_of_anchors_and_built_in_types(pattern: str, first) -> None:
+    from engine.parse import parse_pattern
+
+    found = first_features(parse_pattern(pattern), lambda name: None)
+    assert found == (None if first is None else frozenset(first))
+
+
+def test_rules_starting_with_anchors_or_names_are_tried_only_where_they_can_start(
+        make_pack) -> None:
+    from engine.match import DocumentRun
+
+    pack = make_pack("""
+rules:
+  - {name: opening, label: A, pattern: "^ (the)? army said"}
+  - {name: speaker, label: B, pattern: "{x:NAME} said"}
+""").compiled
+    text = "The army said so. Later the army said more, and Ahmed said nothing."
+    tried: list[tuple[str, int]] = []
+    run = DocumentRun(pack, text)
+    original = run._regex_matches
+
+    def spy(rule, enc):
+        for pos in enc.starts_of(rule.first):
+            tried.append((rule.name, enc.first_token + enc.cell_starts.index(pos)))
+        return original(rule, enc)
+
+    run._regex_matches = spy
+    matches = [(m.rule, m.text) for m in run.run()]
+    assert matches == [("rules.opening", "The army said"), ("rules.speaker", "Ahmed said")]
+    starts = {name: sorted(run.tokens[i].text for n, i in tried if n == f"rules.{name}")
+              for name in ("opening", "speaker")}
+    assert starts == {"opening": ["Later", "The"], "speaker": ["Ahmed", "Later", "The"]}
+
+
 TEXT_PIECES = ["Hama", "U.S.", "3.5", "1,200", "km", "F-16", "'s", "\u2019", ".", "?", "!", " ",
                "\n", "\n\n", "Deir-Ezzor", "\u00ad", "e\u0301", "\u2026", "\"", "(", ")", "Mr.",
                "The", "they", "\u0661\u066c\u0662", "\U0001F4A5", "\t", "\x1d", "said."]
