@@ -229,6 +229,14 @@ class CompiledPack:
             None if os.environ.get("RULECRAFT_NO_ACCEL")
             else WordFinder.build(self.vocabulary, self.pair_vocabulary)))
 
+    def plain_words(self):
+        """How the pure-Python path finds the vocabulary in plain ASCII text without a regex
+        (see `engine.plain_words`), or None when some word needs the token folds."""
+        from .plain_words import PlainWords
+
+        return self.process_state("plain_words", lambda: PlainWords.build(
+            self.vocabulary, self.pair_vocabulary))
+
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state.pop("_process_state", None)

@@ -55,7 +55,9 @@ SOUP = ["Hama", "Deir", "Ezzor", "Syria", "killed", "died", "slain", "were", "wa
 # Pieces that match the pool's word sequences, so that texts often hold their adjacent pairs.
 PHRASES = ["at least 12 civilians", "civilians were killed in Hama", "toll rose to two",
            "death toll of soldiers climbed", "Russian jets have struck Hama", "the army pounded",
-           "no casualties", "12 people died", "rebels fled", "Ahmed Saleh said"]
+           "no casualties", "12 people died", "rebels fled", "Ahmed Saleh said",
+           # where plain words (`engine.plain_words`) hold more than the tokens
+           "3.5km", "2.5killed in", "killed5", "don't", "U.S. jets", "Hama`s", "were_killed"]
 TEXT_SOUP = SOUP + PHRASES
 
 # Rules that need words (no rule anchored on a type alone, no cascade): packs of these let the
@@ -106,7 +108,22 @@ def pure_packs(packs) -> list[engine.Pack]:
         for pack in packs:
             pure = engine.load(pack.path, cache=False)
             assert pure.compiled.word_finder() is None
-            pure.compiled.process_state("skip_gate", _AlwaysCheck)
+            for plain in (True, False):
+                pure.compiled.process_state(SkipGate.key(plain), _AlwaysCheck)
+            loaded.append(pure)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def folds_packs(packs) -> list[engine.Pack]:
+    """The pure-Python packs finding words from token folds only, never from plain words."""
+    loaded = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RULECRAFT_NO_ACCEL", "1")
+        for pack in packs:
+            pure = engine.load(pack.path, cache=False)
+            pure.compiled.process_state("plain_words", lambda: None)
+            pure.compiled.process_state(SkipGate.key(False), _AlwaysCheck)
             loaded.append(pure)
     return loaded
 
@@ -115,7 +132,8 @@ def _summary(run) -> list[tuple]:
     return [(m.rule, m.start, m.end, repr(m.fields)) for m in run.matches]
 
 
-@pytest.mark.parametrize("group", ["packs", "pure_packs"])  # pure: with the document test
+# pure: with the document test, from plain words where the text is ASCII; folds: never plain
+@pytest.mark.parametrize("group", ["packs", "pure_packs", "folds_packs"])
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(words=st.lists(st.sampled_from(TEXT_SOUP), min_size=1, max_size=60),
@@ -245,11 +263,15 @@ def test_accelerator_finds_the_same_candidates(packs, words, which) -> None:
         _forget_word_finder(pack)
         try:
             assert pack.word_finder() is None
-            slow = DocumentRun(pack, text)
+            plain = DocumentRun(pack, text)  # plain words, where the pack's words allow
+            pack.__dict__["_process_state"]["plain_words"] = None
+            slow = DocumentRun(pack, text)  # token folds
         finally:
             _forget_word_finder(pack)
-    assert fast.active == slow.active
-    assert _summary_of(fast) == _summary_of(slow)
+            pack.__dict__["_process_state"].pop("plain_words", None)
+    assert fast.active == slow.active  # the same words and pairs: the same sentences
+    assert set(fast.active) <= set(plain.active)  # plain words may hold more ("5killed")
+    assert _summary_of(fast) == _summary_of(slow) == _summary_of(plain)
 
 
 HIT_WORDS = ["killed", "in", "hama", "'", "s", ",", "were", "5", "km", "_", "the"]
