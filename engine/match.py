@@ -9,7 +9,7 @@ resolve overlaps, and feed each kept match's labels to later stages as spans.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -92,9 +92,10 @@ class DocumentRun:
         self.active = (list(range(len(spans))) if self.exhaustive
                        else self.screen.active_sentences(self.sentence_features))
         self._sentences = self._tokenize(spans, set(self.active))
-        self._start_tags: list[list[tuple[int, str]]] = [[] for _ in self.tokens]
-        self._end_tags: list[list[str]] = [[] for _ in self.tokens]
-        self._sentence_of = _sentence_index(self._sentences, len(self.tokens))
+        # Tags of the tokens that have any, by token index (most have none).
+        self._start_tags: dict[int, list[tuple[int, str]]] = {}
+        self._end_tags: dict[int, list[str]] = {}
+        self._sentence_firsts = [sentence.first_token for sentence in self._sentences]
         self._token_ends = [tok.end for tok in self.tokens]
 
     @property
@@ -119,11 +120,12 @@ class DocumentRun:
                  kind: TypeKind) -> None:
         span = TypeSpan(len(self.spans), type_name, first, last, value, kind)
         self.spans.append(span)
-        self._start_tags[first].append((last - first, f"{type_name}#{span.id}"))
+        starts = self._start_tags.setdefault(first, [])
+        starts.append((last - first, f"{type_name}#{span.id}"))
         for derived in self.pack.filters.derived(type_name, value):
-            self._start_tags[first].append((last - first, f"{derived}#{span.id}"))
-        self._end_tags[last - 1].append(str(span.id))
-        for sentence in {self._sentence_of[first], self._sentence_of[last - 1]}:
+            starts.append((last - first, f"{derived}#{span.id}"))
+        self._end_tags.setdefault(last - 1, []).append(str(span.id))
+        for sentence in {self._sentence_of(first), self._sentence_of(last - 1)}:
             self.sentence_features[sentence].add(type_feature(type_name))
             self._encoded.pop(sentence, None)
 
@@ -171,8 +173,13 @@ class DocumentRun:
             if tags is None:
                 tags = cache[norm] = self._classes_of(norm, classes)
             if tags:
-                self._start_tags[i].extend((0, tag) for tag in tags)
-        self._encoded.pop(self._sentence_of[sentence.first_token], None)
+                self._start_tags.setdefault(i, []).extend((0, tag) for tag in tags)
+        self._encoded.pop(self._sentence_of(sentence.first_token), None)
+
+    def _sentence_of(self, token: int) -> int:
+        """The index of the sentence holding a token (a sentence without tokens starts where
+        the next one does, so the last sentence starting at or before the token holds it)."""
+        return bisect_right(self._sentence_firsts, token) - 1
 
     def _classes_of(self, norm: str, classes: list) -> list[str]:
         """The `/regex/` token classes a token's text is in; MatchTimeout for a runaway regex."""
@@ -198,14 +205,17 @@ class DocumentRun:
         pos = 1
         starts, ends, tokens = self._start_tags, self._end_tags, self.tokens
         builtins = self.pack.process_state("builtin_starts", lambda: _builtin_starts(self.pack))
+        no_tags: list = []
         for i in range(first, last):
             tok = tokens[i]
-            head = _start_field(starts[i])
-            tail = (";" + ";".join(ends[i]) + ";") if ends[i] else ""
+            tags = starts.get(i, no_tags)
+            head = _start_field(tags)
+            end_tags = ends.get(i)
+            tail = (";" + ";".join(end_tags) + ";") if end_tags else ""
             cell = f"\x1d{head}\x1e{tok.fold}\x1f{tok.norm}\x1c{tail}"
             cell_starts.append(pos)
             positions.setdefault(tok.fold, []).append(pos)
-            for _, tag in starts[i]:
+            for _, tag in tags:
                 positions.setdefault("#" + tag.partition("#")[0], []).append(pos)
             for type_name, feature in builtins:
                 if may_start_builtin(type_name, tok.fold, tok.norm):
@@ -361,14 +371,6 @@ def _start_field(tags: list[tuple[int, str]]) -> str:
         return ""
     ordered = sorted(tags, key=lambda t: -t[0])
     return ";" + ";".join(tag for _, tag in ordered) + ";"
-
-
-def _sentence_index(sentences: list[Sentence], count: int) -> list[int]:
-    index = [0] * count
-    for n, sentence in enumerate(sentences):
-        for i in range(sentence.first_token, sentence.last_token):
-            index[i] = n
-    return index
 
 
 def fill_fields(getters: tuple[FieldGetter, ...], captures: dict[str, Capture],
