@@ -81,14 +81,14 @@ class DocumentRun:
         self.sentence_features: list[set[str]] = []
         self._sentences: list[Sentence] | None = None
         self._encoded: dict[int, Encoded] = {}
-        self.screen = Screen(pack, text)
+        self.screen = Screen(pack, text, exhaustive)
         self.skipped = not exhaustive and self.screen.rules_out_document()
         if not self.skipped:
             self._prepare(sentence_spans(text))
 
     def _prepare(self, spans: list[tuple[int, int]]) -> None:
         """Words of each sentence, the active sentences, and their tokens."""
-        self.sentence_features = self.screen.sentence_words(spans, self.exhaustive)
+        self.sentence_features = self.screen.sentence_words(spans)
         self.active = (list(range(len(spans))) if self.exhaustive
                        else self.screen.active_sentences(self.sentence_features))
         self._sentences = self._tokenize(spans, set(self.active))

@@ -3,49 +3,39 @@
 Before anything is split or tokenized: could any rule match anywhere in the document, judged by
 its words and word pairs with every type assumed present? (With the accelerator the words and
 pairs are its hits, which then serve the sentences too; without it, `SkipGate` says when asking
-pays.) Then per sentence: its words (the accelerator's hits of the pack's vocabulary; else, in
-ASCII text, its plain words, see `engine.plain_words`; else every token fold: the candidates are
-the same, or a few more from plain words), its adjacent token pairs (the accelerator's hits, or
-adjacent plain words, or token folds, found on demand), whether it is active (some rule could
-match there, given the lexicon types its folds hold; those hits then serve the matcher), and,
-once its typed spans are known, the candidate rules. Results never depend on any of this, only
-the cost (`tests/test_prefilter.py`).
+pays.) Then per sentence: its words and adjacent word pairs (from the cheapest of the sources in
+`engine.word_sources`: the accelerator's hits, plain words or token folds), whether it is active
+(some rule could match there, given the lexicon types its folds hold; those hits then serve the
+matcher), and, once its typed spans are known, the candidate rules. Results never depend on any
+of this, only the cost (`tests/test_prefilter.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import pairwise
 
-from .accel import Hits, by_sentence
 from .adjacency import Pair
 from .compile import CompiledPack
 from .lexicon import LexSpan
 from .prefilter import PrefilterIndex, type_feature
-from .text import token_fold_list, token_fold_lists
+from .word_sources import word_source
 
 
 class SkipGate:
     """Whether the document-level test is worth asking without the accelerator.
 
     From token folds the test costs about half of what it saves on a document it rules out,
-    from plain words (`engine.plain_words`) about 40%, so it pays only when that much text is
-    ruled out (a pack of selective rules). The gate counts, per pack and process, the share of
-    checked text that was ruled out; below `rate`, only one document in `PROBE` is checked, to
-    notice when the text changes.
+    from plain words about 40% (each source's `gate_rate`), so it pays only when that much text
+    is ruled out (a pack of selective rules). The gate counts, per pack, process and source, the
+    share of checked text that was ruled out; below the rate, only one document in `PROBE` is
+    checked, to notice when the text changes.
     """
 
     WARMUP, PROBE, WINDOW = 16, 64, 4_000_000
-    FOLDS_RATE, PLAIN_RATE = 0.5, 0.4
 
-    def __init__(self, rate: float = FOLDS_RATE) -> None:
+    def __init__(self, rate: float = 0.5) -> None:
         self.rate = rate
         self.documents = self.checked = self.ruled_out = 0
-
-    @staticmethod
-    def key(plain: bool) -> str:
-        """The pack's process-state key of the gate of one kind of test."""
-        return "skip_gate_plain" if plain else "skip_gate_folds"
 
     def should_check(self) -> bool:
         self.documents += 1
@@ -62,33 +52,23 @@ class SkipGate:
 
 class Screen:
     """The prefilter's view of one document: `rules_out_document`, then `sentence_words` for
-    its sentence spans, `active_sentences` and `candidates`."""
+    its sentence spans, `active_sentences` and `candidates`. `exhaustive` (for explaining)
+    looks at every token fold."""
 
-    def __init__(self, pack: CompiledPack, text: str) -> None:
+    def __init__(self, pack: CompiledPack, text: str, exhaustive: bool = False) -> None:
         self.pack = pack
         self.text = text
-        self._finder = pack.word_finder()
-        self._plain = None if self._finder else pack.plain_words()
-        self._hits: Hits | None = None  # the accelerator's words and pairs
-        self._blanked: str | None = None  # the text for plain words (ASCII, `_plain` set)
-        if self._plain is not None:
-            self._blanked = self._plain.blank(text)
-        self._spans: list[tuple[int, int]] = []
-        self._folds: list[list[str]] | None = None  # token folds per sentence, when computed
-        self._runs: list[list[str]] | None = None  # plain word runs per sentence
-        self._sentence_fold_cache: dict[int, list[str]] = {}
+        self._source = word_source(text, pack.word_finder(), pack.plain_words(), exhaustive)
         self._pairs: dict[int, set[Pair]] = {}
-        self._pair_hits: list[set[Pair]] | None = None  # the accelerator's pairs per sentence
         self._lexicon_hits: dict[int, list[LexSpan]] = {}
 
     # ---- the whole document ------------------------------------------------------------
     def rules_out_document(self) -> bool:
         """Whether no rule can match anywhere in the text (asked when it pays)."""
-        if self._finder is not None:
+        source = self._source
+        if source.gate_key is None:
             return not self._document_may_match()
-        plain = self._blanked is not None
-        gate = self.pack.process_state(SkipGate.key(plain), lambda: SkipGate(
-            SkipGate.PLAIN_RATE if plain else SkipGate.FOLDS_RATE))
+        gate = self.pack.process_state(source.gate_key, lambda: SkipGate(source.gate_rate))
         if not gate.should_check():
             return False
         ruled_out = not self._document_may_match()
@@ -96,36 +76,9 @@ class Screen:
         return ruled_out
 
     def _document_may_match(self) -> bool:
-        self._hits = self._finder.hits(self.text) if self._finder else None
-        if self._hits is None and self._blanked is not None:
-            return self._plain_document_may_match()
-        if self._hits is not None:
-            words = {word for _, word in self._hits.words}
-            pairs = {pair for _, pair in self._hits.pairs}
-        else:
-            folds = token_fold_list(self.text)
-            words, pairs = set(folds), set(pairwise(folds))
+        words, pairs = self._source.document()
         features = words | self.pack.type_features
-        return self.document_rule_may_match(features) or any(
-            stage.sentence_index.has_candidate_given(features, pairs)
-            for stage in self.pack.stages)
-
-    def _plain_document_may_match(self) -> bool:
-        """The document-level test from plain words; pairs are found only if a rule asks."""
-        runs = self._blanked.split()
-        features = self._plain.words(runs, self.text) | self.pack.type_features
-        if self.document_rule_may_match(features):
-            return True
-        found: list[set[Pair]] = []
-
-        def pairs() -> set[Pair]:
-            if not found:
-                found.append(self._plain.pairs_of_pair_words(runs) if self._plain.pairs_from_runs
-                             else set(pairwise(token_fold_list(self.text))))
-            return found[0]
-
-        return any(stage.sentence_index.has_candidate(features, pairs)
-                   for stage in self.pack.stages)
+        return self.document_rule_may_match(features) or self._has_candidate(features, pairs)
 
     def document_rule_may_match(self, features: set[str]) -> bool:
         """Whether a document-scope rule could match a text holding these features."""
@@ -134,26 +87,9 @@ class Screen:
                    for stage in self.pack.stages for i in stage.document_rules)
 
     # ---- sentences ---------------------------------------------------------------------
-    def sentence_words(self, spans: list[tuple[int, int]], exhaustive: bool = False
-                       ) -> list[set[str]]:
-        """The words of each sentence that the prefilter looks at (all token folds when
-        `exhaustive`, for explaining; the accelerator's hits when it has them)."""
-        self._spans = spans
-        if self._finder is not None and not exhaustive:
-            if self._hits is None:
-                self._hits = self._finder.hits(self.text)
-            if self._hits is not None:
-                return by_sentence(self._hits.words, spans)
-        if self._blanked is not None and not exhaustive:
-            blanked = self._blanked
-            self._runs = runs = [blanked[start:end].split() for start, end in spans]
-            if not self._plain.punctuation:
-                return [set(words) for words in runs]
-            text, words = self.text, self._plain.words
-            return [words(found, text[start:end])
-                    for found, (start, end) in zip(runs, spans, strict=True)]
-        self._folds = token_fold_lists(self.text, spans)
-        return [set(folds) for folds in self._folds]
+    def sentence_words(self, spans: list[tuple[int, int]]) -> list[set[str]]:
+        """The words of each sentence that the prefilter looks at (perhaps with others)."""
+        return self._source.sentences(spans)
 
     def active_sentences(self, features: list[set[str]]) -> list[int]:
         """Sentences where some rule of some stage could match, were every type present there
@@ -176,8 +112,12 @@ class Screen:
                     words | (types - lexicon) | self._lexicon_types(n), n))]
 
     def _may_match(self, features: set[str], sentence: int) -> bool:
-        pairs = self._pair_source(sentence)
-        if self._hits is not None and self._folds is None:  # the accelerator's pairs: at hand
+        return self._has_candidate(features, self._pair_source(sentence))
+
+    def _has_candidate(self, features: set[str], pairs: Callable[[], set[Pair]]) -> bool:
+        """Whether some rule of some stage could match a text with these features and pairs
+        (pairs known up front are asked about at once)."""
+        if self._source.pairs_known:
             known = pairs()
             return any(stage.sentence_index.has_candidate_given(features, known)
                        for stage in self.pack.stages)
@@ -193,19 +133,9 @@ class Screen:
         from its folds once, for the screen and the matcher both)."""
         hits = self._lexicon_hits.get(sentence)
         if hits is None:
-            folds = self._sentence_folds(sentence)
+            folds = self._source.folds(sentence)
             hits = self._lexicon_hits[sentence] = self.pack.lexicon.find_in_folds(folds)
         return hits
-
-    def _sentence_folds(self, sentence: int) -> list[str]:
-        """The token folds of a sentence (folded on first demand when not all were)."""
-        if self._folds is not None:
-            return self._folds[sentence]
-        folds = self._sentence_fold_cache.get(sentence)
-        if folds is None:
-            folds = self._sentence_fold_cache[sentence] = token_fold_list(
-                self.text, *self._spans[sentence])
-        return folds
 
     def candidates(self, index: PrefilterIndex, sentence: int, features: set[str]) -> set[int]:
         """The rules of one stage that could match a sentence holding `features`."""
@@ -216,16 +146,7 @@ class Screen:
         def pairs() -> set[Pair]:
             found = self._pairs.get(index)
             if found is None:
-                found = self._pairs[index] = self._sentence_pairs(index)
+                found = self._pairs[index] = self._source.sentence_pairs(index)
             return found
 
         return pairs
-
-    def _sentence_pairs(self, index: int) -> set[Pair]:
-        if self._hits is not None and self._folds is None:
-            if self._pair_hits is None:
-                self._pair_hits = by_sentence(self._hits.pairs, self._spans)
-            return self._pair_hits[index]
-        if self._runs is not None and self._plain.pairs_from_runs:
-            return self._plain.pairs(self._runs[index])
-        return set(pairwise(self._sentence_folds(index)))

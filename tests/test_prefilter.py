@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 import engine
 from engine.prefilter import first_features, required_clauses
 from engine.screen import SkipGate
+from engine.word_sources import FoldSource, PlainSource
 
 FIXTURES = Path(__file__).parent / "fixtures" / "prefilter"
 POOL = [
@@ -108,8 +109,8 @@ def pure_packs(packs) -> list[engine.Pack]:
         for pack in packs:
             pure = engine.load(pack.path, cache=False)
             assert pure.compiled.word_finder() is None
-            for plain in (True, False):
-                pure.compiled.process_state(SkipGate.key(plain), _AlwaysCheck)
+            for source in (PlainSource, FoldSource):
+                pure.compiled.process_state(source.gate_key, _AlwaysCheck)
             loaded.append(pure)
     return loaded
 
@@ -123,7 +124,7 @@ def folds_packs(packs) -> list[engine.Pack]:
         for pack in packs:
             pure = engine.load(pack.path, cache=False)
             pure.compiled.process_state("plain_words", lambda: None)
-            pure.compiled.process_state(SkipGate.key(False), _AlwaysCheck)
+            pure.compiled.process_state(FoldSource.gate_key, _AlwaysCheck)
             loaded.append(pure)
     return loaded
 
