@@ -43,6 +43,7 @@ from .prefilter import (
     required_features,
     type_feature,
 )
+from .type_uses import start_only_types
 
 REFERENCE = re.compile(r"[A-Za-z_]\w*(?:\.\w+)*\Z")
 _EXPRESSION_TERM = re.compile(r'\s*("(?:[^"\\]|\\.)*"|[A-Za-z_]\w*(?:\.\w+)*|-?\d+(?:\.\d+)?|[|+])')
@@ -175,6 +176,7 @@ class CompiledPack:
     classes: TokenClasses
     events: list[dict] = field(default_factory=list)
     filters: TypeFilters = field(default_factory=TypeFilters)
+    start_only: frozenset[str] = frozenset()  # types looked for only at sentence starts
     class_cache: dict[str, list[str]] = field(default_factory=dict)
 
     @property
@@ -316,9 +318,11 @@ class _PackCompiler:
         self.errors.raise_if_any()
         used = set().union(*(r.program.types_used for r in rules)) if rules else set()
         grammars = {name: g for name, g in self.grammars.items() if name in used}
+        start_only = start_only_types(((r.syntax(), r.scope != "document") for r in rules),
+                                      self._macro_body)
         return CompiledPack(str(self.source.root), self.source.digest, lexicon, grammars,
                             self.types, rules, stages, classes, overlap, self.macros,
-                            self.classes, events, self.filters)
+                            self.classes, events, self.filters, start_only=start_only)
 
     def _add(self, error: RuleError) -> None:
         """Collect an error once (a macro's error would otherwise repeat for every user)."""

@@ -187,6 +187,21 @@ class GrammarType:
             spans.append(GrammarSpan(start, end, span_text, value))
         return spans
 
+    def find_at_start(self, text: str, *, timeout: float | None = 1.0) -> list[GrammarSpan]:
+        """The span of `find` that starts at the start of `text`, if there is one (the longest
+        match there), without looking further."""
+        self._regex  # noqa: B018 - compile before the clock starts
+        try:
+            end = self._longest_end(text, 0, _Deadline.after(timeout))
+        except TimeoutError as exc:
+            raise MatchTimeout(None, f"grammar {self.name}: matching took over {timeout}s") from exc
+        if end == 0:
+            return []
+        try:
+            return [GrammarSpan(0, end, text[:end], self.parse_value(text[:end]))]
+        except InputError:
+            return []
+
     def parse_value(self, span_text: str) -> Any:
         """Parse one span and build its value; raises InputError when it does not parse."""
         return _copy_json(self._cached_value(span_text))

@@ -148,16 +148,20 @@ class DocumentRun:
         starts = {tok.start: i for i, tok in enumerate(tokens, sentence.first_token)}
         ends = {tok.end: i for i, tok in enumerate(tokens, sentence.first_token)}
         piece = normalize(self.text[sentence.start:sentence.end])  # same length: offsets hold
+        start_only = () if self.exhaustive else self.pack.start_only
         for name, grammar in self.pack.grammars.items():
-            for hit in self._grammar_hits(grammar, piece):
+            for hit in self._grammar_hits(grammar, piece, name in start_only):
                 first = starts.get(sentence.start + hit.start)
                 last = ends.get(sentence.start + hit.end)
                 if first is not None and last is not None:
                     self.add_span(name, first, last + 1, hit.value, TypeKind.GRAMMAR)
 
-    def _grammar_hits(self, grammar, text: str) -> list:
-        """A grammar type's hits in a piece of text, under the time bound."""
+    def _grammar_hits(self, grammar, text: str, at_start: bool = False) -> list:
+        """A grammar type's hits in a piece of text (only one at its start if `at_start`: see
+        `engine.type_uses`), under the time bound."""
         try:
+            if at_start:
+                return grammar.find_at_start(text, timeout=self.timeout)
             return grammar.find(text, timeout=self.timeout)
         except MatchTimeout as exc:
             raise MatchTimeout(self.doc_id, exc.message) from None
