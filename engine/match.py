@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from .ast import COMPARISONS
@@ -19,7 +20,7 @@ from .codegen import BUILTIN_TYPES, TypeKind
 from .compile import CompiledPack, CompiledRule, FieldGetter
 from .errors import MatchTimeout
 from .model import Capture, Match, amount
-from .prefilter import SENTENCE_START, builtin_start, may_start_builtin, type_feature
+from .prefilter import SENTENCE_START, builtin_start, builtin_starts_in, type_feature
 from .resolve import resolve
 from .screen import Screen
 from .sentence_spans import sentence_spans
@@ -48,15 +49,16 @@ class Encoded:
     text: str
     cell_starts: list[int]
     first_token: int
-    positions: dict[str, list[int]] | None = None
+    cells_of: dict[str, list[int]] | None = None  # feature -> indexes of the cells holding it
 
     def starts_of(self, features: frozenset[str]) -> list[int]:
-        """Cell offsets where a token with one of `features` (a word or `#TYPE`) begins."""
-        positions = self.positions or {}
-        found = [positions[f] for f in features if f in positions]
-        if len(found) == 1:
-            return found[0]
-        return sorted({p for group in found for p in group})
+        """Cell offsets where a token with one of `features` (a word, `#TYPE` or a start
+        feature of `engine.prefilter`) begins."""
+        cells_of = self.cells_of or {}
+        found = [cells_of[f] for f in features if f in cells_of]
+        cells = found[0] if len(found) == 1 else sorted({c for group in found for c in group})
+        starts = self.cell_starts
+        return [starts[c] for c in cells]
 
 
 class DocumentRun:
@@ -81,6 +83,9 @@ class DocumentRun:
         self.sentence_features: list[set[str]] = []
         self._sentences: list[Sentence] | None = None
         self._encoded: dict[int, Encoded] = {}
+        self._untagged: dict[int, tuple[list[str], dict[str, list[int]]]] = {}
+        self._tagged: dict[int, set[int]] = {}  # sentence -> its tokens with tags
+        self._start_fields: dict[int, tuple[int, str]] = {}  # token -> (tag count, its field)
         self.screen = Screen(pack, text, exhaustive)
         self.skipped = not exhaustive and self.screen.rules_out_document()
         if not self.skipped:
@@ -125,7 +130,9 @@ class DocumentRun:
         for derived in self.pack.filters.derived(type_name, value):
             starts.append((last - first, f"{derived}#{span.id}"))
         self._end_tags.setdefault(last - 1, []).append(str(span.id))
-        for sentence in {self._sentence_of(first), self._sentence_of(last - 1)}:
+        for token in (first, last - 1):
+            sentence = self._sentence_of(token)
+            self._tagged.setdefault(sentence, set()).add(token)
             self.sentence_features[sentence].add(type_feature(type_name))
             self._encoded.pop(sentence, None)
 
@@ -171,6 +178,8 @@ class DocumentRun:
         if len(cache) > CLASS_CACHE_SIZE:
             cache.clear()
         classes = list(enumerate(self.pack.token_classes))
+        index = self._sentence_of(sentence.first_token)
+        tagged = self._tagged.setdefault(index, set())
         for i in range(sentence.first_token, sentence.last_token):
             norm = self.tokens[i].norm
             tags = cache.get(norm)
@@ -178,7 +187,8 @@ class DocumentRun:
                 tags = cache[norm] = self._classes_of(norm, classes)
             if tags:
                 self._start_tags.setdefault(i, []).extend((0, tag) for tag in tags)
-        self._encoded.pop(self._sentence_of(sentence.first_token), None)
+                tagged.add(i)
+        self._encoded.pop(index, None)
 
     def _sentence_of(self, token: int) -> int:
         """The index of the sentence holding a token (a sentence without tokens starts where
@@ -197,39 +207,54 @@ class DocumentRun:
     def encoded_sentence(self, index: int) -> Encoded:
         enc = self._encoded.get(index)
         if enc is None:
-            sentence = self.sentences[index]
-            enc = self._encode(sentence.first_token, sentence.last_token)
-            self._encoded[index] = enc
+            enc = self._encoded[index] = self._encode(index)
         return enc
 
-    def _encode(self, first: int, last: int) -> Encoded:
-        parts = ["\x1a"]
-        cell_starts = []
-        positions: dict[str, list[int]] = {}
-        pos = 1
-        starts, ends, tokens = self._start_tags, self._end_tags, self.tokens
-        builtins = self.pack.process_state("builtin_starts", lambda: _builtin_starts(self.pack))
-        no_tags: list = []
-        for i in range(first, last):
-            tok = tokens[i]
-            tags = starts.get(i, no_tags)
-            head = _start_field(tags)
-            end_tags = ends.get(i)
-            tail = (";" + ";".join(end_tags) + ";") if end_tags else ""
-            cell = f"\x1d{head}\x1e{tok.fold}\x1f{tok.norm}\x1c{tail}"
-            cell_starts.append(pos)
-            positions.setdefault(tok.fold, []).append(pos)
-            for _, tag in tags:
-                positions.setdefault("#" + tag.partition("#")[0], []).append(pos)
-            for type_name, feature in builtins:
-                if may_start_builtin(type_name, tok.fold, tok.norm):
-                    positions.setdefault(feature, []).append(pos)
-            pos += len(cell)
-            parts.append(cell)
-        if cell_starts:
-            positions[SENTENCE_START] = cell_starts[:1]
-        parts.append("\x1a")
-        return Encoded("".join(parts), cell_starts, first, positions)
+    def _encode(self, index: int) -> Encoded:
+        """A sentence's cells: each token's text (kept from the sentence's first encoding),
+        with the tags of the spans that start or end there now."""
+        first = self.sentences[index].first_token
+        plain_cells, word_cells = self._untagged_cells(index)
+        cells = plain_cells.copy()
+        cells_of = word_cells.copy()
+        starts, ends = self._start_tags, self._end_tags
+        for i in sorted(self._tagged.get(index, ())):
+            tags, end_tags = starts.get(i), ends.get(i)
+            cell = i - first
+            if tags:
+                cells[cell] = "\x1d" + self._start_field(i, tags) + plain_cells[cell][1:]
+                for _, tag in tags:
+                    cells_of.setdefault("#" + tag.partition("#")[0], []).append(cell)
+            if end_tags:
+                cells[cell] += ";" + ";".join(end_tags) + ";"
+        cell_starts = list(accumulate(map(len, cells), initial=1))
+        cell_starts.pop()
+        return Encoded("\x1a" + "".join(cells) + "\x1a", cell_starts, first, cells_of)
+
+    def _untagged_cells(self, index: int) -> tuple[list[str], dict[str, list[int]]]:
+        """A sentence's cells without tags, and the cells of each word and start feature
+        (found once per sentence: only the tags change between encodings)."""
+        found = self._untagged.get(index)
+        if found is None:
+            sentence = self.sentences[index]
+            tokens = self.tokens[sentence.first_token:sentence.last_token]
+            cells = [f"\x1d\x1e{tok.fold}\x1f{tok.norm}\x1c" for tok in tokens]
+            cells_of: dict[str, list[int]] = {SENTENCE_START: [0]} if tokens else {}
+            for cell, tok in enumerate(tokens):
+                cells_of.setdefault(tok.fold, []).append(cell)
+            for type_name, feature in self.pack.process_state(
+                    "builtin_starts", lambda: _builtin_starts(self.pack)):
+                cells_of[feature] = builtin_starts_in(type_name, tokens)
+            found = self._untagged[index] = (cells, cells_of)
+        return found
+
+    def _start_field(self, token: int, tags: list[tuple[int, str]]) -> str:
+        """The start tags of a token, longest span first (kept until its tags change: they
+        only ever grow)."""
+        known = self._start_fields.get(token)
+        if known is None or known[0] != len(tags):
+            known = self._start_fields[token] = (len(tags), _start_field(tags))
+        return known[1]
 
     def encoded_document(self) -> Encoded:
         parts, cell_starts, offset = [], [], 0
@@ -299,7 +324,7 @@ class DocumentRun:
         When every match must begin at a token with one of the rule's first features, the
         program is tried only at those cells instead of at every position of the sentence.
         """
-        if rule.first is None or enc.positions is None or self.exhaustive:
+        if rule.first is None or enc.cells_of is None or self.exhaustive:
             yield from rule.matcher.finditer(enc.text, timeout=self.timeout)
             return
         match_at, text, end = rule.matcher.match, enc.text, 0

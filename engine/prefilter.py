@@ -12,14 +12,14 @@ computed on demand. A rule without clauses runs on every sentence.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from . import ast
 from .adjacency import Pair, PairClause
 from .codegen import BUILTIN_TYPES
 from .inflect import inflections
-from .text import fold, literal_tokens
+from .text import Token, fold, literal_tokens
 
 Features = frozenset[str]
 PairSource = Callable[[], "set[Pair]"]  # the sentence's adjacent token pairs, on demand
@@ -37,7 +37,7 @@ def type_feature(type_name: str) -> str:
 
 def builtin_start(type_name: str) -> str:
     """The start feature of a built-in type (`%NAME`): a token where one of its spans may
-    begin (see `may_start_builtin`). Only `first_features` uses it, never the prefilter."""
+    begin (see `builtin_starts_in`). Only `first_features` uses it, never the prefilter."""
     return f"%{type_name}"
 
 
@@ -45,13 +45,13 @@ def builtin_start(type_name: str) -> str:
 SENTENCE_START = "%^"
 
 
-def may_start_builtin(type_name: str, fold: str, norm: str) -> bool:
-    """Whether a span of a built-in type may begin at a token with this fold and text: a
-    superset of where its pattern in `engine.codegen` can begin (a NAME token's text starts
-    with an upper-case letter, a WORD token's fold with a letter)."""
+def builtin_starts_in(type_name: str, tokens: Sequence[Token]) -> list[int]:
+    """The indexes of the tokens where a span of a built-in type may begin: a superset of where
+    its pattern in `engine.codegen` can begin (a NAME token's text starts with an upper-case
+    letter, a WORD token's fold with a letter)."""
     if type_name == "NAME":
-        return norm[:1].isupper()
-    return fold[:1].isalpha()
+        return [n for n, token in enumerate(tokens) if token.norm[:1].isupper()]
+    return [n for n, token in enumerate(tokens) if token.fold[:1].isalpha()]
 
 
 def required_features(node: ast.Node, macro: MacroLookup) -> Features | None:
