@@ -100,15 +100,17 @@ class _AlwaysCheck(SkipGate):
         return True
 
 
-@pytest.fixture(scope="module")
-def pure_packs(packs) -> list[engine.Pack]:
-    """The same packs on the pure-Python path, where the document-level test uses word pairs."""
+def _pure_packs(packs, plain_words: bool) -> list[engine.Pack]:
+    """The same packs on the pure-Python path, always asking the document-level test (which
+    uses word pairs there); without plain words, words come from token folds only."""
     loaded = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RULECRAFT_NO_ACCEL", "1")
         for pack in packs:
             pure = engine.load(pack.path, cache=False)
             assert pure.compiled.word_finder() is None
+            if not plain_words:
+                pure.compiled.process_state("plain_words", lambda: None)
             for source in (PlainSource, FoldSource):
                 pure.compiled.process_state(source.gate_key, _AlwaysCheck)
             loaded.append(pure)
@@ -116,17 +118,13 @@ def pure_packs(packs) -> list[engine.Pack]:
 
 
 @pytest.fixture(scope="module")
+def pure_packs(packs) -> list[engine.Pack]:
+    return _pure_packs(packs, plain_words=True)
+
+
+@pytest.fixture(scope="module")
 def folds_packs(packs) -> list[engine.Pack]:
-    """The pure-Python packs finding words from token folds only, never from plain words."""
-    loaded = []
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RULECRAFT_NO_ACCEL", "1")
-        for pack in packs:
-            pure = engine.load(pack.path, cache=False)
-            pure.compiled.process_state("plain_words", lambda: None)
-            pure.compiled.process_state(FoldSource.gate_key, _AlwaysCheck)
-            loaded.append(pure)
-    return loaded
+    return _pure_packs(packs, plain_words=False)
 
 
 def _summary(run) -> list[tuple]:
