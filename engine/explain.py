@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 import regex
 
 from . import ast
+from .cells import Encoded
 from .codegen import Codegen, Scope
 from .compile import CompiledRule
-from .match import DocumentRun, Encoded
+from .match import DocumentRun
 from .model import Match
 
 if TYPE_CHECKING:

@@ -3,24 +3,24 @@
 Per document: unless `engine.screen` rules the whole text out, split sentences and tokenize
 those where a rule could match; find lexicon hits (one trie pass for all types), grammar hits
 (one finder per grammar type) and token classes; then, stage by stage, encode each sentence as
-token cells (see `engine.codegen`), run only the rules the screen lets through for the sentence,
+token cells (see `engine.cells`), run only the rules the screen lets through for the sentence,
 resolve overlaps, and feed each kept match's labels to later stages as spans.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Any
 
 from .ast import COMPARISONS
+from .cells import Encoded, SentenceCells
 from .codegen import BUILTIN_TYPES, TypeKind
 from .compile import CompiledPack, CompiledRule, FieldGetter
 from .errors import MatchTimeout
 from .model import Capture, Match, amount
-from .prefilter import SENTENCE_START, builtin_start, builtin_starts_in, type_feature
+from .prefilter import builtin_start, type_feature
 from .resolve import resolve
 from .screen import Screen
 from .sentence_spans import sentence_spans
@@ -40,25 +40,6 @@ class TypeSpan:
     last: int
     value: Any
     kind: TypeKind
-
-
-@dataclass
-class Encoded:
-    """A sentence (or the document) as a cell string, with the token index of each cell."""
-
-    text: str
-    cell_starts: list[int]
-    first_token: int
-    cells_of: dict[str, list[int]] | None = None  # feature -> indexes of the cells holding it
-
-    def starts_of(self, features: frozenset[str]) -> list[int]:
-        """Cell offsets where a token with one of `features` (a word, `#TYPE` or a start
-        feature of `engine.prefilter`) begins."""
-        cells_of = self.cells_of or {}
-        found = [cells_of[f] for f in features if f in cells_of]
-        cells = found[0] if len(found) == 1 else sorted({c for group in found for c in group})
-        starts = self.cell_starts
-        return [starts[c] for c in cells]
 
 
 class DocumentRun:
@@ -82,10 +63,6 @@ class DocumentRun:
         self.active: list[int] = []
         self.sentence_features: list[set[str]] = []
         self._sentences: list[Sentence] | None = None
-        self._encoded: dict[int, Encoded] = {}
-        self._untagged: dict[int, tuple[list[str], dict[str, list[int]]]] = {}
-        self._tagged: dict[int, set[int]] = {}  # sentence -> its tokens with tags
-        self._start_fields: dict[int, tuple[int, str]] = {}  # token -> (tag count, its field)
         self.screen = Screen(pack, text, exhaustive)
         self.skipped = not exhaustive and self.screen.rules_out_document()
         if not self.skipped:
@@ -97,10 +74,8 @@ class DocumentRun:
         self.active = (list(range(len(spans))) if self.exhaustive
                        else self.screen.active_sentences(self.sentence_features))
         self._sentences = self._tokenize(spans, set(self.active))
-        # Tags of the tokens that have any, by token index (most have none).
-        self._start_tags: dict[int, list[tuple[int, str]]] = {}
-        self._end_tags: dict[int, list[str]] = {}
-        self._sentence_firsts = [sentence.first_token for sentence in self._sentences]
+        self.cells = SentenceCells(self.tokens, self._sentences, self.pack.process_state(
+            "builtin_starts", lambda: _builtin_starts(self.pack)))
         self._token_ends = [tok.end for tok in self.tokens]
 
     @property
@@ -125,16 +100,10 @@ class DocumentRun:
                  kind: TypeKind) -> None:
         span = TypeSpan(len(self.spans), type_name, first, last, value, kind)
         self.spans.append(span)
-        starts = self._start_tags.setdefault(first, [])
-        starts.append((last - first, f"{type_name}#{span.id}"))
-        for derived in self.pack.filters.derived(type_name, value):
-            starts.append((last - first, f"{derived}#{span.id}"))
-        self._end_tags.setdefault(last - 1, []).append(str(span.id))
-        for token in (first, last - 1):
-            sentence = self._sentence_of(token)
-            self._tagged.setdefault(sentence, set()).add(token)
+        names = [type_name, *self.pack.filters.derived(type_name, value)]
+        tags = [f"{name}#{span.id}" for name in names]
+        for sentence in self.cells.tag_span(first, last, tags, str(span.id)):
             self.sentence_features[sentence].add(type_feature(type_name))
-            self._encoded.pop(sentence, None)
 
     def find_base_spans(self, active: list[int]) -> None:
         """Lexicon hits, grammar hits and token classes in the active sentences."""
@@ -178,22 +147,13 @@ class DocumentRun:
         if len(cache) > CLASS_CACHE_SIZE:
             cache.clear()
         classes = list(enumerate(self.pack.token_classes))
-        index = self._sentence_of(sentence.first_token)
-        tagged = self._tagged.setdefault(index, set())
         for i in range(sentence.first_token, sentence.last_token):
             norm = self.tokens[i].norm
             tags = cache.get(norm)
             if tags is None:
                 tags = cache[norm] = self._classes_of(norm, classes)
             if tags:
-                self._start_tags.setdefault(i, []).extend((0, tag) for tag in tags)
-                tagged.add(i)
-        self._encoded.pop(index, None)
-
-    def _sentence_of(self, token: int) -> int:
-        """The index of the sentence holding a token (a sentence without tokens starts where
-        the next one does, so the last sentence starting at or before the token holds it)."""
-        return bisect_right(self._sentence_firsts, token) - 1
+                self.cells.tag_token(i, tags)
 
     def _classes_of(self, norm: str, classes: list) -> list[str]:
         """The `/regex/` token classes a token's text is in; MatchTimeout for a runaway regex."""
@@ -203,67 +163,12 @@ class DocumentRun:
             raise MatchTimeout(self.doc_id, f"a /regex/ token ran past its time bound of "
                                f"{self.timeout:g}s on the token {norm[:40]!r}") from None
 
-    # ---- encoding ----------------------------------------------------------------------
+    # ---- encoding (see `engine.cells`) -------------------------------------------------
     def encoded_sentence(self, index: int) -> Encoded:
-        enc = self._encoded.get(index)
-        if enc is None:
-            enc = self._encoded[index] = self._encode(index)
-        return enc
-
-    def _encode(self, index: int) -> Encoded:
-        """A sentence's cells: each token's text (kept from the sentence's first encoding),
-        with the tags of the spans that start or end there now."""
-        first = self.sentences[index].first_token
-        plain_cells, word_cells = self._untagged_cells(index)
-        cells = plain_cells.copy()
-        cells_of = word_cells.copy()
-        starts, ends = self._start_tags, self._end_tags
-        for i in sorted(self._tagged.get(index, ())):
-            tags, end_tags = starts.get(i), ends.get(i)
-            cell = i - first
-            if tags:
-                cells[cell] = "\x1d" + self._start_field(i, tags) + plain_cells[cell][1:]
-                for _, tag in tags:
-                    cells_of.setdefault("#" + tag.partition("#")[0], []).append(cell)
-            if end_tags:
-                cells[cell] += ";" + ";".join(end_tags) + ";"
-        cell_starts = list(accumulate(map(len, cells), initial=1))
-        cell_starts.pop()
-        return Encoded("\x1a" + "".join(cells) + "\x1a", cell_starts, first, cells_of)
-
-    def _untagged_cells(self, index: int) -> tuple[list[str], dict[str, list[int]]]:
-        """A sentence's cells without tags, and the cells of each word and start feature
-        (found once per sentence: only the tags change between encodings)."""
-        found = self._untagged.get(index)
-        if found is None:
-            sentence = self.sentences[index]
-            tokens = self.tokens[sentence.first_token:sentence.last_token]
-            cells = [f"\x1d\x1e{tok.fold}\x1f{tok.norm}\x1c" for tok in tokens]
-            cells_of: dict[str, list[int]] = {SENTENCE_START: [0]} if tokens else {}
-            for cell, tok in enumerate(tokens):
-                cells_of.setdefault(tok.fold, []).append(cell)
-            for type_name, feature in self.pack.process_state(
-                    "builtin_starts", lambda: _builtin_starts(self.pack)):
-                cells_of[feature] = builtin_starts_in(type_name, tokens)
-            found = self._untagged[index] = (cells, cells_of)
-        return found
-
-    def _start_field(self, token: int, tags: list[tuple[int, str]]) -> str:
-        """The start tags of a token, longest span first (kept until its tags change: they
-        only ever grow)."""
-        known = self._start_fields.get(token)
-        if known is None or known[0] != len(tags):
-            known = self._start_fields[token] = (len(tags), _start_field(tags))
-        return known[1]
+        return self.cells.encoded(index)
 
     def encoded_document(self) -> Encoded:
-        parts, cell_starts, offset = [], [], 0
-        for index in range(len(self.sentences)):
-            enc = self.encoded_sentence(index)
-            parts.append(enc.text)
-            cell_starts.extend(offset + c for c in enc.cell_starts)
-            offset += len(enc.text)
-        return Encoded("".join(parts), cell_starts, 0)
+        return self.cells.encoded_document()
 
     # ---- rules -------------------------------------------------------------------------
     def run(self) -> list[Match]:
@@ -393,13 +298,6 @@ def _builtin_starts(pack: CompiledPack) -> list[tuple[str, str]]:
     firsts = set().union(*(rule.first for rule in pack.rules if rule.first))
     return [(name, builtin_start(name)) for name in BUILTIN_TYPES
             if builtin_start(name) in firsts]
-
-
-def _start_field(tags: list[tuple[int, str]]) -> str:
-    if not tags:
-        return ""
-    ordered = sorted(tags, key=lambda t: -t[0])
-    return ";" + ";".join(tag for _, tag in ordered) + ";"
 
 
 def fill_fields(getters: tuple[FieldGetter, ...], captures: dict[str, Capture],
