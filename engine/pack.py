@@ -8,9 +8,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from .load import load_pack
 from .match import DEFAULT_TIMEOUT, DocumentRun
 from .model import DocResult, Event, Match
 from .resources import default_pack_path
+from .workers import run_parallel
 
 DocInput = str | tuple | Document
 
@@ -104,7 +103,7 @@ class Pack:
             for document, date in work:
                 yield self.process(document, with_events, date)
             return
-        yield from _parallel(self, work, jobs, with_events)
+        yield from run_parallel(self, work, jobs, with_events)
 
 
 def as_document(item: DocInput, number: int = 0) -> Document:
@@ -135,82 +134,6 @@ def _compile_with_sources(pack_path: Path) -> tuple[CompiledPack, tuple[Path, ..
     load_errors = ErrorCollector()
     source = load_pack(pack_path, load_errors)
     return compile_pack(source, load_errors.errors), source.sources
-
-
-# ---- processes -------------------------------------------------------------------------------
-_WORKER_PACK: Pack | None = None
-
-
-def _init_worker(pack: Pack | None, path: Path | None, timeout: float) -> None:
-    global _WORKER_PACK
-    _WORKER_PACK = pack if pack is not None else load(path, timeout=timeout)
-
-
-BATCH_CHARS = 200_000  # text sent to a worker per task: large enough to amortise the IPC
-BATCH_DOCS = 64
-
-
-Task = list[tuple[str | None, str, tuple[str, ...], str | None]]  # (id, text, warnings, date)
-Outcome = tuple[list[Match], list[Event], str | None]  # (matches, events, error)
-
-
-def _work(task: Task, with_events: bool) -> list[Outcome]:
-    """Process a batch in a worker. Plain tuples travel both ways, and texts are not sent back
-    (the parent has them): pickling dataclasses would cost the parent, which shares the cores."""
-    assert _WORKER_PACK is not None
-    outcomes = []
-    for doc_id, text, warnings, date in task:
-        result = _WORKER_PACK.process(Document(doc_id, text, warnings), with_events, date)
-        outcomes.append((result.matches, list(result.events), result.error))
-    return outcomes
-
-
-def _results(outcomes: list[Outcome], batch: list[tuple[Document, str | None]]
-             ) -> Iterator[DocResult]:
-    for (matches, events, error), (document, _) in zip(outcomes, batch, strict=True):
-        yield DocResult(document.id, document.text, matches, events, error, document.warnings)
-
-
-def _task(batch: list[tuple[Document, str | None]]) -> Task:
-    return [(d.id, d.text, d.warnings, date) for d, date in batch]
-
-
-def _batches(work: Iterator[tuple[Document, str | None]]
-             ) -> Iterator[list[tuple[Document, str | None]]]:
-    """Consecutive documents grouped by size, so one task carries enough work."""
-    batch: list[tuple[Document, str | None]] = []
-    size = 0
-    for item in work:
-        batch.append(item)
-        size += len(item[0].text)
-        if size >= BATCH_CHARS or len(batch) >= BATCH_DOCS:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
-
-
-def _parallel(pack: Pack, work: Iterator[tuple[Document, str | None]], jobs: int,
-              with_events: bool) -> Iterator[DocResult]:
-    """Process documents in `jobs` worker processes, in input order.
-
-    Documents travel in batches; at most a few batches per worker are in flight, so memory
-    stays bounded however long the input is.
-    """
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    inherited = pack if context.get_start_method() == "fork" else None
-    window = jobs * 3
-    with context.Pool(jobs, _init_worker, (inherited, pack.path, pack.timeout)) as pool:
-        pending: deque = deque()
-        for batch in _batches(work):
-            pending.append((pool.apply_async(_work, (_task(batch), with_events)), batch))
-            if len(pending) >= window:
-                task, sent = pending.popleft()
-                yield from _results(task.get(), sent)
-        while pending:
-            task, sent = pending.popleft()
-            yield from _results(task.get(), sent)
 
 
 def cpu_count() -> int:

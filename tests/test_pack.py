@@ -198,7 +198,7 @@ def test_extract_many_reads_ahead_only_a_little(toll, jobs: int) -> None:
     results = list(itertools.islice(toll.extract_many(counted(), jobs=jobs), 3))
     assert [r.doc for r in results] == ["doc0", "doc1", "doc2"]
     # one document at a time with one job; a few batches per worker in flight with more
-    bound = 3 if jobs == 1 else jobs * 3 * engine.pack.BATCH_DOCS
+    bound = 3 if jobs == 1 else jobs * 3 * engine.workers.BATCH_DOCS
     assert len(consumed) <= bound
 
 
