@@ -194,7 +194,7 @@ class GrammarType:
         try:
             end = self._longest_end(text, 0, _Deadline.after(timeout))
         except TimeoutError as exc:
-            raise MatchTimeout(None, f"grammar {self.name}: matching took over {timeout}s") from exc
+            raise self._timed_out(timeout) from exc
         if end == 0:
             return []
         try:
@@ -224,7 +224,10 @@ class GrammarType:
                 self._prepare_shortcut()
             return self._scan_and_match(text, _Deadline.after(timeout))
         except TimeoutError as exc:
-            raise MatchTimeout(None, f"grammar {self.name}: matching took over {timeout}s") from exc
+            raise self._timed_out(timeout) from exc
+
+    def _timed_out(self, timeout: float | None) -> MatchTimeout:
+        return MatchTimeout(None, f"grammar {self.name}: matching took over {timeout}s")
 
     def _prepare_shortcut(self) -> None:
         """Build the reach and compile the first-found finder (see `_longest_end`), once.

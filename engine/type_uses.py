@@ -9,7 +9,6 @@ sentence.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 
 from . import ast
@@ -55,14 +54,5 @@ def _types_in(node: ast.Node, macro: MacroLookup, seen: set[str]) -> Iterator[st
             seen.add(node.name)
             yield from _types_in(body, macro, seen)
         return
-    for child in _children(node):
+    for child in ast.children(node):
         yield from _types_in(child, macro, seen)
-
-
-def _children(node: ast.Node) -> Iterator[ast.Node]:
-    for item in dataclasses.fields(node):
-        value = getattr(node, item.name)
-        if isinstance(value, ast.Node):
-            yield value
-        elif isinstance(value, tuple):
-            yield from (v for v in value if isinstance(v, ast.Node))
