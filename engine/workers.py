@@ -86,7 +86,7 @@ def _receive_ready(workers: list[_Worker], answers: dict[int, list[Outcome]]) ->
     """Wait for at least one busy worker to answer; keep every answer that is ready."""
     busy = {worker.conn: worker for worker in workers if worker.in_flight}
     for conn in wait(list(busy)):
-        number, outcomes = busy[conn].receive()  # type: ignore[index]
+        number, outcomes = busy[conn].receive()
         answers[number] = outcomes
 
 
